@@ -1,0 +1,3 @@
+/* placeholder, replaced by the probe */
+#include <stdio.h>
+int main(void) { puts("{}"); return 0; }

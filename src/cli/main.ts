@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// placeholder entry; commands arrive below
+console.log('glassbox');
