@@ -18,6 +18,7 @@ export function describeProcessContract(state: ContractState): void {
       try {
         expect(sleeper.pid).toBeGreaterThan(0);
         k.kill(sleeper.pid, 0);
+        expectErrno(() => k.kill(sleeper.pid, 999), 'EINVAL', 'kill');
         k.kill(sleeper.pid, 'SIGTERM');
         expect(await sleeper.exited).toEqual({ code: null, signal: 'SIGTERM' });
         reaped = true;

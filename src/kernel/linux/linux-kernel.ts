@@ -1,5 +1,6 @@
 import { spawn as spawnChild } from 'node:child_process';
 import * as fs from 'node:fs';
+import { constants } from 'node:os';
 import {
   CALL_NAMES as CALL,
   dataArg,
@@ -8,6 +9,7 @@ import {
   umountCall,
   xattrFlagsArg,
 } from '../call-args.js';
+import { ERRNO } from '../errno.js';
 import { makedev } from '../flags.js';
 import { ErrnoFailure, traced } from '../trace.js';
 import type { Kernel, MountRequest, ProcessExit, SpawnedProcess } from '../types.js';
@@ -109,6 +111,8 @@ export function createLinuxKernel(): Kernel {
     },
     kill(pid, signal) {
       run(CALL.kill, { pid, sig: signal }, () => {
+        // kill(2) says EINVAL for a signal it does not know; Node would throw ERR_UNKNOWN_SIGNAL for a name.
+        if (typeof signal === 'string' && !(signal in constants.signals)) throw new ErrnoFailure(ERRNO.EINVAL);
         process.kill(pid, signal);
       });
     },
@@ -117,7 +121,7 @@ export function createLinuxKernel(): Kernel {
 
 function spawnProcess(argv: string[]): SpawnedProcess {
   const [file, ...rest] = argv;
-  if (file === undefined) throw new ErrnoFailure(22 /* EINVAL: nothing to run */);
+  if (file === undefined) throw new ErrnoFailure(ERRNO.EINVAL); // execve(2) of nothing
   const child = spawnChild(file, rest, { stdio: 'ignore' });
   // The failure also arrives as an 'error' event; it is reported by the throw below, not by a crash.
   child.on('error', () => undefined);
