@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MS, S_IF, mountFlags } from '../../src/kernel/flags.js';
 import { readMounts } from '../helpers/scratch.js';
+import type { MountinfoEntry } from '../helpers/mountinfo.js';
 import { expectErrno, inTestDir, sorted, type ContractState } from './contract-state.js';
 
+function mountAt(state: ContractState, target: string): MountinfoEntry | undefined {
+  return readMounts(state.kernel).find((entry) => entry.mountPoint === target);
+}
+
 function mountedAt(state: ContractState, target: string): string | undefined {
-  return readMounts(state.kernel).find((entry) => entry.mountPoint === target)?.fstype;
+  return mountAt(state, target)?.fstype;
 }
 
 /** mount(2) and umount2(2): bind, recursive bind, tmpfs, overlay, and their failures. */
@@ -59,12 +64,67 @@ export function describeMountContract(state: ContractState): void {
         k.mount({ source: 'tmpfs', target: `${dir}/t`, fstype: 'tmpfs', flags: mountFlags('MS_NOSUID', 'MS_NODEV'), data: 'size=1m,mode=0710' });
         expect(k.lstat(`${dir}/t`).mode).toBe(S_IF.S_IFDIR | 0o710);
         expect(k.readdir(`${dir}/t`)).toEqual([]);
-        expect(mountedAt(state, `${dir}/t`)).toBe('tmpfs');
+        // /proc/self/mountinfo shows the flags per mount and the options per superblock, as the kernel prints them.
+        const entry = mountAt(state, `${dir}/t`);
+        expect(entry?.fstype).toBe('tmpfs');
+        expect(entry?.mountOptions).toEqual(expect.arrayContaining(['rw', 'nosuid', 'nodev']));
+        expect(entry?.superOptions).toEqual(expect.arrayContaining(['size=1024k', 'mode=710']));
         k.writeFile(`${dir}/t/new`, 'on tmpfs');
         k.umount(`${dir}/t`);
         // What was under the mount point comes back; what was on the tmpfs is gone with it.
         expect(k.readdir(`${dir}/t`)).toEqual(['hidden']);
         expectErrno(() => k.mount({ source: 'tmpfs', target: `${dir}/t`, fstype: 'tmpfs', flags: 0, data: 'size=lots' }), 'EINVAL', 'mount');
+      }));
+
+    it('tmpfs size= is a hard limit', () =>
+      inTestDir(state, (dir) => {
+        const k = state.kernel;
+        k.mkdir(`${dir}/t`);
+        k.mount({ source: 'tmpfs', target: `${dir}/t`, fstype: 'tmpfs', flags: 0, data: 'size=64k' });
+        try {
+          k.writeFile(`${dir}/t/fits`, new Uint8Array(32 * 1024));
+          expectErrno(() => k.writeFile(`${dir}/t/too-big`, new Uint8Array(64 * 1024)), 'ENOSPC', 'write');
+        } finally {
+          k.umount(`${dir}/t`);
+        }
+      }));
+
+    it('a file binds onto a file; a file and a directory do not mix', () =>
+      inTestDir(state, (dir) => {
+        const k = state.kernel;
+        k.writeFile(`${dir}/resolv.conf`, 'nameserver 10.0.0.1\n');
+        k.writeFile(`${dir}/target`, 'original');
+        k.mkdir(`${dir}/d`);
+        k.mount({ source: `${dir}/resolv.conf`, target: `${dir}/target`, fstype: null, flags: MS.MS_BIND });
+        try {
+          expect(k.readFile(`${dir}/target`)).toBe('nameserver 10.0.0.1\n');
+          expect(mountedAt(state, `${dir}/target`)).toBeDefined();
+        } finally {
+          k.umount(`${dir}/target`);
+        }
+        expect(k.readFile(`${dir}/target`)).toBe('original');
+        expectErrno(() => k.mount({ source: `${dir}/resolv.conf`, target: `${dir}/d`, fstype: null, flags: MS.MS_BIND }), 'ENOTDIR', 'mount');
+        expectErrno(() => k.mount({ source: `${dir}/d`, target: `${dir}/target`, fstype: null, flags: MS.MS_BIND }), 'ENOTDIR', 'mount');
+      }));
+
+    it('a bind remounted read-only refuses writes with EROFS; the source stays writable', () =>
+      inTestDir(state, (dir) => {
+        const k = state.kernel;
+        k.mkdir(`${dir}/src`);
+        k.mkdir(`${dir}/ro`);
+        k.mount({ source: `${dir}/src`, target: `${dir}/ro`, fstype: null, flags: mountFlags('MS_BIND', 'MS_RDONLY') });
+        try {
+          // MS_RDONLY is ignored on the first bind (mount(2): only MS_REC counts there); it takes a remount.
+          k.writeFile(`${dir}/ro/still-writable`, 'x');
+          k.mount({ source: 'none', target: `${dir}/ro`, fstype: null, flags: mountFlags('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
+          expect(mountAt(state, `${dir}/ro`)?.mountOptions).toContain('ro');
+          expectErrno(() => k.writeFile(`${dir}/ro/x`, 'x'), 'EROFS', 'write');
+          expectErrno(() => k.mkdir(`${dir}/ro/y`), 'EROFS', 'mkdir');
+          k.writeFile(`${dir}/src/x`, 'x');
+          expect(k.readFile(`${dir}/ro/x`)).toBe('x');
+        } finally {
+          k.umount(`${dir}/ro`);
+        }
       }));
 
     it('overlay: two lowers, an upper and a work dir make one merged tree', () =>

@@ -7,9 +7,12 @@ export interface MountinfoEntry {
   parentId: number;
   root: string;
   mountPoint: string;
+  /** Per-mount options (`rw,nosuid,nodev,relatime`), split. */
+  mountOptions: string[];
   fstype: string;
   source: string;
-  superOptions: string;
+  /** Per-superblock options (`rw,size=1024k,mode=710`), split. */
+  superOptions: string[];
 }
 
 function unescapeOctal(field: string): string {
@@ -28,9 +31,10 @@ export function parseMountinfo(text: string): MountinfoEntry[] {
       parentId: Number(fields[1]),
       root: unescapeOctal(fields[3] ?? ''),
       mountPoint: unescapeOctal(fields[4] ?? ''),
+      mountOptions: (fields[5] ?? '').split(','),
       fstype: tail[0] ?? '',
       source: unescapeOctal(tail[1] ?? ''),
-      superOptions: tail[2] ?? '',
+      superOptions: (tail[2] ?? '').split(','),
     });
   }
   return entries;

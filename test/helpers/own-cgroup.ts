@@ -32,7 +32,7 @@ export function findOwnPidsCgroup(readFile: (path: string) => string): OwnPidsCg
 
   const v1 = memberships.find((m) => m.controllers.includes('pids'));
   if (v1 !== undefined) {
-    const mount = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.split(',').includes('pids'));
+    const mount = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.includes('pids'));
     if (mount === undefined) return { ok: false, reason: 'the v1 pids hierarchy is not mounted' };
     const dir = joinBelow(mount.mountPoint, mount.root, v1.path);
     if (dir === undefined) return { ok: false, reason: `own pids cgroup ${v1.path} is outside the mounted hierarchy` };
