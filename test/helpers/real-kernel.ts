@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import type { Kernel } from '../../src/kernel/types.js';
 import type { ContractContext } from '../contract/kernel-contract.js';
-import { findOwnPidsCgroup } from './own-cgroup.js';
+import { detectCgroupLayout, findCgroupHierarchy, ownCgroupDir } from '../../src/observe/cgroup-layout.js';
+import type { ContractCgroup } from '../contract/contract-state.js';
 
 /**
 Whether tests may use the real kernel. Like containerd's RequiresRoot: without
@@ -67,14 +68,31 @@ export function describeGateOutcome(name: string, gate: Exclude<RealKernelGate, 
   });
 }
 
-/** The contract context for the real kernel: the host's tmpdir and our own pids cgroup. */
-export function realContractContext(kernel: Kernel): ContractContext {
-  const own = findOwnPidsCgroup((path) => kernel.readFile(path));
-  return {
-    kernel,
-    tmpDir: tmpdir(),
-    cgroup: own.ok
-      ? { parent: own.cgroup.dir, version: own.cgroup.version, limitFile: 'pids.max', procsFile: 'cgroup.procs' }
-      : { unavailable: own.reason },
-  };
+/**
+Where the contract may make child cgroups on this host: our own cgroup in the hierarchy that has
+`pids` (observe's ownCgroupDir), and in v2 only when pids is already delegated to our children,
+since enabling it in our own cgroup.subtree_control is refused while we have processes there.
+*/
+export function realContractCgroup(kernel: Kernel): ContractCgroup | { unavailable: string } {
+  const layout = detectCgroupLayout(kernel);
+  const dir = ownCgroupDir(layout, 'pids');
+  const hierarchy = findCgroupHierarchy(layout, 'pids');
+  if (dir === null || hierarchy === null) return { unavailable: 'no pids controller in our own cgroup' };
+  if (!hierarchy.writable) return { unavailable: `cannot create cgroups in ${dir}: ${hierarchy.writableReason}` };
+  if (hierarchy.version === 2 && !(hierarchy.ownSubtreeControl ?? []).includes('pids')) {
+    return { unavailable: `pids is not enabled in ${dir}/cgroup.subtree_control` };
+  }
+  return { parent: dir, version: hierarchy.version, limitFile: 'pids.max', procsFile: 'cgroup.procs' };
+}
+
+/**
+The contract context for the real kernel: the host's tmpdir and our own pids cgroup. Without a
+usable pids cgroup the cgroup tests skip, unless real tests are required: then setup fails.
+*/
+export function realContractContext(kernel: Kernel, env: NodeJS.ProcessEnv = process.env): ContractContext {
+  const cgroup = realContractCgroup(kernel);
+  if ('unavailable' in cgroup && realKernelRequired(env)) {
+    throw new Error(`${REQUIRE_REAL_ENV}=1 but the cgroup tests cannot run: ${cgroup.unavailable}`);
+  }
+  return { kernel, tmpDir: tmpdir(), cgroup };
 }
