@@ -21,11 +21,15 @@ const L = {
   simulated: { en: 'SIMULATED', ko: '시뮬레이션' },
   needs: { en: 'needs', ko: '필요' },
   allCaps: { en: 'all the kernel knows', ko: '커널이 아는 모든 권한' },
-  missing: { en: 'missing', ko: '없음' },
+  missing: { en: 'missing', ko: '빠짐' },
   notBuilt: { en: 'not built (run: npm run build)', ko: '빌드되지 않음 (npm run build 실행)' },
   built: { en: 'built', ko: '빌드됨' },
   writable: { en: 'writable', ko: '쓰기 가능' },
   readOnly: { en: 'not writable', ko: '쓰기 불가' },
+  filesReal: {
+    en: 'downloads and files are real; only the kernel calls are simulated',
+    ko: '다운로드와 파일은 실제이고, 커널 호출만 시뮬레이션입니다',
+  },
   unusable: { en: 'present but not usable (permissions)', ko: '있지만 사용할 수 없음(권한)' },
 } satisfies Record<string, Text>;
 
@@ -45,7 +49,7 @@ export function renderFacts(facts: DoctorFacts, lang: Lang): string[] {
     const caps =
       missing.length === 0
         ? t(L.allCaps)
-        : `${facts.capabilities.effective.length}; ${t(L.missing)}: ${missing.join(', ')}`;
+        : `${facts.capabilities.effective.length}/${facts.capabilities.effective.length + missing.length}; ${t(L.missing)}: ${missing.join(', ')}`;
     lines.push(row(t(L.caps), caps));
   }
   lines.push(row(t(L.kernel), `${facts.platform} ${facts.kernelRelease} ${facts.arch}`));
@@ -92,8 +96,35 @@ export function renderVerdict(verdict: Verdict, lang: Lang): string[] {
   verdict.lessons.forEach((lesson, index) => {
     const badge = t(lesson.mode === 'real' ? L.real : L.simulated);
     const why =
-      lesson.missing.length === 0 ? '' : `  (${t(L.needs)}: ${lesson.missing.map((r) => t(describeRequirement(r))).join(', ')})`;
+      lesson.missing.length > 0
+        ? `  (${t(L.needs)}: ${lesson.missing.map((r) => t(describeRequirement(r))).join(', ')})`
+        : lesson.mode === 'simulated'
+          ? `  (${t(L.filesReal)})`
+          : '';
     lines.push(`  ${String(index + 1).padStart(2)}. ${t(lesson.title)} — ${badge}${why}`);
   });
+  return lines;
+}
+
+/** The few facts that decide real or simulated, for the tour's side pane. */
+export function renderFactsShort(facts: DoctorFacts, lang: Lang): string[] {
+  const t = (text: Text): string => pick(text, lang);
+  const yesNo = (ok: boolean): string => t(ok ? L.yes : L.no);
+  const limits = Object.entries(facts.cgroups.controllers)
+    .map(([name, c]) => `${name}${c.version === null ? `(${t(L.no)})` : ` v${c.version}`}`)
+    .join(', ');
+  const lines = [
+    row(t(L.user), facts.uid === null ? '-' : facts.uid === 0 ? 'root' : `uid ${facts.uid}`),
+    row(t(L.kernel), `${facts.platform} ${facts.kernelRelease}`),
+  ];
+  if (facts.capabilities.missing.length > 0 && facts.capabilities.missing.length <= 3) {
+    lines.push(row(t(L.caps), `${t(L.missing)}: ${facts.capabilities.missing.join(', ')}`));
+  }
+  lines.push(
+    row(t(L.cgroups), `${facts.cgroups.layout}: ${limits}`),
+    row(t(L.overlay), yesNo(facts.overlay)),
+    row(t(L.pivot), yesNo(facts.pivotRoot.possible)),
+    row(t(L.kvm), yesNo(facts.kvm.usable)),
+  );
   return lines;
 }

@@ -75,8 +75,11 @@ function blockers(facts: DoctorFacts): Text[] {
   return reasons;
 }
 
-export function decideVerdict(facts: DoctorFacts, lessons: Lesson[]): Verdict {
-  const reasons = blockers(facts);
+/** `forceSim`: the learner chose `--kernel sim`; the facts still say what the machine could do. */
+export function decideVerdict(facts: DoctorFacts, lessons: Lesson[], options: { forceSim?: boolean } = {}): Verdict {
+  const reasons = options.forceSim
+    ? [{ en: 'you chose the simulation (--kernel sim)', ko: '시뮬레이션을 선택했습니다(--kernel sim)' }]
+    : blockers(facts);
   const mode: Mode = reasons.length === 0 ? 'real' : 'simulated';
   const have = availableRequirements(facts);
   return {

@@ -70,22 +70,28 @@ export function App({ lang, lessons, verdict, machine, onQuit, initialLesson = 0
         </Box>
       ) : (
         <Box flexGrow={1}>
-          <Box flexDirection="column" borderStyle="round" paddingX={1} width={listWidth}>
-            <Text bold>{t(S.lessons)}</Text>
+          <Box flexDirection="column" borderStyle="round" paddingX={1} width={listWidth} flexShrink={0} overflow="hidden">
+            <Box flexShrink={0}>
+              <Text bold>{t(S.lessons)}</Text>
+            </Box>
             {lessons.map((entry, index) => {
               const mode = verdict.lessons[index]?.mode ?? 'simulated';
               const active = index === selected;
               return (
-                <Box key={entry.id} justifyContent="space-between">
-                  <Text inverse={active} wrap="truncate-end">
-                    {`${String(index + 1).padStart(2)} ${t(entry.title)}`}
-                  </Text>
-                  <Text color={mode === 'real' ? 'green' : 'yellow'}>{mode === 'real' ? ' ●' : ' ○'}</Text>
+                <Box key={entry.id} flexShrink={0}>
+                  <Box flexGrow={1} flexShrink={1} overflow="hidden">
+                    <Text inverse={active} bold={active} wrap="truncate-end">
+                      {`${active ? '›' : ' '}${String(index + 1).padStart(2)} ${t(entry.title)}`}
+                    </Text>
+                  </Box>
+                  <Box flexShrink={0}>
+                    <Text color={mode === 'real' ? 'green' : 'yellow'}>{mode === 'real' ? ' ●' : ' ○'}</Text>
+                  </Box>
                 </Box>
               );
             })}
           </Box>
-          <Box flexDirection="column" borderStyle="round" paddingX={1} flexGrow={1}>
+          <Box flexDirection="column" borderStyle="round" paddingX={1} flexGrow={1} overflow="hidden">
             {screen === 'lesson' && lesson ? (
               <>
                 <Text bold>{t(lesson.title)}</Text>

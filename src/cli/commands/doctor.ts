@@ -14,9 +14,8 @@ export async function examineMachine(
   options: GlobalOptions,
   lessons: Lesson[],
 ): Promise<{ facts: DoctorFacts; verdict: Verdict }> {
-  const realBackend = options.kernel === 'sim' ? { ok: false, reason: 'chosen with --kernel sim' } : await probeRealBackend();
-  const facts = collectFacts({ realBackend });
-  const verdict = decideVerdict(facts, lessons);
+  const facts = collectFacts({ realBackend: await probeRealBackend() });
+  const verdict = decideVerdict(facts, lessons, { forceSim: options.kernel === 'sim' });
   if (options.kernel === 'real' && verdict.mode !== 'real') {
     throw new GlassboxError('KERNEL_REAL_UNAVAILABLE', `--kernel real, but the real kernel cannot be used: ${verdict.reasons.map((r) => r.en).join('; ')}`, {
       kind: 'environment',

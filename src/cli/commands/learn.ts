@@ -3,7 +3,7 @@ import { render } from 'ink';
 import { loadLessons } from '../../lessons/load.js';
 import { pick } from '../../i18n/lang.js';
 import { App } from '../../tui/App.js';
-import { renderFacts, renderVerdict } from '../../doctor/render.js';
+import { renderFactsShort, renderVerdict } from '../../doctor/render.js';
 import { GlassboxError } from '../../errors.js';
 import { printJson, printLines, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -50,7 +50,7 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
         lang: options.lang,
         lessons,
         verdict,
-        machine: renderFacts(facts, options.lang).slice(2),
+        machine: renderFactsShort(facts, options.lang),
         initialLesson: Math.max(0, initial),
       }),
       { exitOnCtrlC: true },

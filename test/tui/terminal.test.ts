@@ -1,0 +1,83 @@
+/**
+The tour in a real terminal (tmux): what a person sees, keys typed one at a time, a
+resize, and a clean exit. tmux runs on its own socket and is killed at the end.
+*/
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const socket = `glassbox-test-${process.pid}`;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+}
+
+function screen(): string {
+  return tmux('capture-pane', '-p', '-t', 'tour');
+}
+
+async function waitFor(pattern: RegExp, ms = 15_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = screen();
+    if (pattern.test(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${pattern} on screen:\n${last}`);
+}
+
+function display(text: string): number {
+  // Hangul and CJK take two columns in a terminal.
+  return [...text].reduce((sum, ch) => sum + (/[\u1100-\u11ff\u3000-\u9fff\uac00-\ud7af]/.test(ch) ? 2 : 1), 0);
+}
+
+describe.runIf(hasTmux)('the tour in a real terminal', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
+  });
+  afterAll(() => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  });
+
+  function start(lang: string): void {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    tmux(
+      'new-session', '-d', '-s', 'tour', '-x', '100', '-y', '30',
+      `${path.join(root, 'bin', 'glassbox')} learn --kernel sim --lang ${lang}; echo "exit=$?"; sleep 60`,
+    );
+  }
+
+  it('shows the badge and lessons, opens help, survives a resize and quits cleanly', async () => {
+    start('en');
+    const first = await waitFor(/SIMULATED KERNEL/);
+    expect(first).toContain('Container vs VM');
+    expect(first).toMatch(/q quit/);
+    tmux('send-keys', '-t', 'tour', '?');
+    await waitFor(/Help/);
+    tmux('send-keys', '-t', 'tour', 'Escape');
+    await waitFor(/Lessons/);
+    tmux('resize-window', '-t', 'tour', '-x', '70', '-y', '20');
+    const small = await waitFor(/SIMULATED KERNEL/);
+    for (const line of small.split('\n')) expect(display(line)).toBeLessThanOrEqual(70);
+    tmux('send-keys', '-t', 'tour', 'q');
+    const after = await waitFor(/exit=0/);
+    // The alternate screen is gone: the shell's screen is back, without the tour on it.
+    expect(after).not.toContain('SIMULATED KERNEL');
+  });
+
+  it('draws Korean aligned: every box line has the same width', async () => {
+    start('ko');
+    const frame = await waitFor(/시뮬레이션 커널/);
+    expect(frame).toContain('컨테이너와 가상 머신');
+    const boxLines = frame.split('\n').filter((line) => /^[│╭╰]/.test(line));
+    expect(boxLines.length).toBeGreaterThan(5);
+    const widths = new Set(boxLines.map((line) => display(line.trimEnd())));
+    expect([...widths]).toHaveLength(1);
+    tmux('send-keys', '-t', 'tour', 'q');
+    await waitFor(/exit=0/);
+  });
+});

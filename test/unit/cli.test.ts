@@ -1,0 +1,53 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  const code = await runCli(argv, { stdout, stderr });
+  return { code, out, err };
+}
+
+describe('cli', () => {
+  it('refuses an unknown command with a hint and no stack', async () => {
+    const { code, err } = await cli('frobnicate');
+    expect(code).toBe(2);
+    expect(err).toBe('glassbox: unknown command "frobnicate"\n  hint: run: glassbox help\n');
+  });
+
+  it('refuses a bad --lang and an unknown flag', async () => {
+    expect((await cli('doctor', '--lang', 'fr')).err).toMatch(/--lang must be ko or en, not "fr"/);
+    const unknown = await cli('doctor', '--frob');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown option '--frob'/);
+    expect(unknown.err).not.toMatch(/at .*\.js/);
+  });
+
+  it('reports errors as JSON with --json', async () => {
+    const { out } = await cli('frobnicate', '--json');
+    expect(JSON.parse(out)).toMatchObject({ error: { code: 'CLI_USAGE', kind: 'user' } });
+  });
+
+  it('prints help and the version', async () => {
+    expect((await cli('help')).out).toMatch(/usage: glassbox <command>/);
+    expect((await cli('--version')).out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('prints the tour as plain text without a terminal, in Korean too', async () => {
+    const { code, out } = await cli('learn', '--plain', '--kernel', 'sim', '--lang', 'ko');
+    expect(code).toBe(0);
+    expect(out).toMatch(/시뮬레이션 커널에서 실행됩니다/);
+    expect(out).toMatch(/1\. 컨테이너와 가상 머신/);
+  });
+
+  it('refuses an unknown lesson', async () => {
+    const { code, err } = await cli('learn', 'nope', '--plain');
+    expect(code).toBe(2);
+    expect(err).toMatch(/no lesson "nope"/);
+  });
+});
