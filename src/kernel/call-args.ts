@@ -27,10 +27,6 @@ export function umountCall(target: string, flags = 0): KernelCall {
   return { call: 'umount2', args: { target, flags: formatUmountFlags(flags) } };
 }
 
-export function pathCall(call: string, path: string, extra: CallArgs = {}): KernelCall {
-  return { call, args: { path, ...extra } };
-}
-
 export function modeArg(mode: number): string {
   return formatMode(mode);
 }

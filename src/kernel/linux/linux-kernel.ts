@@ -10,6 +10,7 @@ import {
   xattrFlagsArg,
 } from '../call-args.js';
 import { ERRNO } from '../errno.js';
+import type { CallArgs } from '../errors.js';
 import { makedev } from '../flags.js';
 import { ErrnoFailure, traced } from '../trace.js';
 import type { Kernel, MountRequest, ProcessExit, SpawnedProcess } from '../types.js';
@@ -26,7 +27,7 @@ through `traced`, so it is published on the trace channel and a failure is a Sys
 names the call, its arguments and the errno.
 */
 export function createLinuxKernel(): Kernel {
-  const run = <T>(call: string, args: Parameters<typeof traced>[2], body: () => T, show?: (value: T) => string | number): T =>
+  const run = <T>(call: string, args: CallArgs, body: () => T, show?: (value: T) => string | number): T =>
     traced('linux', call, args, body, show);
 
   return {
