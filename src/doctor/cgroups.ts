@@ -1,4 +1,4 @@
-import { detectCgroupLayout, type CgroupHierarchy } from '../observe/cgroup-layout.js';
+import { detectCgroupLayout, findCgroupHierarchy, ownCgroupDir, type CgroupLayout } from '../observe/cgroup-layout.js';
 import type { KernelReader } from '../observe/reader.js';
 import { LIMIT_CONTROLLERS, type DoctorFacts, type LimitController } from './facts.js';
 
@@ -17,19 +17,18 @@ const NONE: CgroupFacts = {
 /** Where each limit controller lives (v1 hierarchy or v2), and whether glassbox may create groups there. */
 export function collectCgroupFacts(reader: KernelReader | undefined): CgroupFacts {
   if (reader === undefined) return NONE;
-  let hierarchies: CgroupHierarchy[];
-  let layout: CgroupFacts['layout'];
+  let layout: CgroupLayout;
   try {
-    ({ kind: layout, hierarchies } = detectCgroupLayout(reader));
+    layout = detectCgroupLayout(reader);
   } catch {
     return NONE;
   }
   const controllers = Object.fromEntries(
-    LIMIT_CONTROLLERS.map((name) => [name, placeController(hierarchies, name)]),
+    LIMIT_CONTROLLERS.map((name) => [name, placeController(layout, name)]),
   ) as CgroupFacts['controllers'];
   return {
-    layout,
-    hierarchies: hierarchies.map((h) => ({
+    layout: layout.kind,
+    hierarchies: layout.hierarchies.map((h) => ({
       version: h.version,
       mountPoint: h.mountPoint,
       controllers: h.name === null ? h.controllers : [...h.controllers, `name=${h.name}`],
@@ -40,11 +39,10 @@ export function collectCgroupFacts(reader: KernelReader | undefined): CgroupFact
   };
 }
 
-/** A v1 hierarchy that binds the controller wins (hybrid machines); else v2 if our group may use it. */
-function placeController(hierarchies: CgroupHierarchy[], name: LimitController): CgroupFacts['controllers'][LimitController] {
-  const v1 = hierarchies.find((h) => h.version === 1 && h.controllers.includes(name));
-  if (v1) return { dir: v1.ownDir, version: 1, writable: v1.writable && v1.ownDir !== null };
-  const v2 = hierarchies.find((h) => h.version === 2 && (h.ownControllers ?? h.controllers).includes(name));
-  if (v2) return { dir: v2.ownDir, version: 2, writable: v2.writable && v2.ownDir !== null };
-  return { dir: null, version: null, writable: false };
+/** Where glassbox would create groups for a limit controller, and whether it may. */
+function placeController(layout: CgroupLayout, name: LimitController): CgroupFacts['controllers'][LimitController] {
+  const hierarchy = findCgroupHierarchy(layout, name);
+  const dir = ownCgroupDir(layout, name);
+  if (hierarchy === null) return { dir: null, version: null, writable: false };
+  return { dir, version: hierarchy.version, writable: dir !== null && hierarchy.writable };
 }

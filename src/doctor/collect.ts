@@ -5,7 +5,7 @@ import { readMountInfo } from '../observe/mountinfo.js';
 import { readStatus } from '../observe/status.js';
 import { readOptional, type KernelReader } from '../observe/reader.js';
 import { NAMESPACE_KINDS, type DoctorFacts, type NamespaceKind } from './facts.js';
-import { canAccess, hostReader } from './host-reader.js';
+import { canAccess, hostReader } from '../observe/host-reader.js';
 import { collectCgroupFacts } from './cgroups.js';
 import { nativeStatus } from '../native/paths.js';
 

@@ -1,6 +1,6 @@
 import type { BigIntStats } from 'node:fs';
-import { S_IF, majorOf, minorOf } from '../flags.js';
-import type { FileStat, FileType } from '../types.js';
+import { S_IF, majorOf, minorOf } from './flags.js';
+import type { FileStat, FileType } from './types.js';
 
 /**
 lstat results as the Kernel interface has them. Pure: the unit tests feed it made-up stats.

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MS, S_IF, mountFlags } from '../../src/kernel/flags.js';
 import { readMounts } from '../helpers/scratch.js';
-import type { MountinfoEntry } from '../helpers/mountinfo.js';
+import type { MountEntry } from '../../src/observe/mountinfo.js';
 import { expectErrno, inTestDir, sorted, type ContractState } from './contract-state.js';
 
-function mountAt(state: ContractState, target: string): MountinfoEntry | undefined {
+function mountAt(state: ContractState, target: string): MountEntry | undefined {
   return readMounts(state.kernel).find((entry) => entry.mountPoint === target);
 }
 
 function mountedAt(state: ContractState, target: string): string | undefined {
-  return mountAt(state, target)?.fstype;
+  return mountAt(state, target)?.fsType;
 }
 
 /** mount(2) and umount2(2): bind, recursive bind, tmpfs, overlay, and their failures. */
@@ -66,8 +66,8 @@ export function describeMountContract(state: ContractState): void {
         expect(k.readdir(`${dir}/t`)).toEqual([]);
         // /proc/self/mountinfo shows the flags per mount and the options per superblock, as the kernel prints them.
         const entry = mountAt(state, `${dir}/t`);
-        expect(entry?.fstype).toBe('tmpfs');
-        expect(entry?.mountOptions).toEqual(expect.arrayContaining(['rw', 'nosuid', 'nodev']));
+        expect(entry?.fsType).toBe('tmpfs');
+        expect(entry?.options).toEqual(expect.arrayContaining(['rw', 'nosuid', 'nodev']));
         expect(entry?.superOptions).toEqual(expect.arrayContaining(['size=1024k', 'mode=710']));
         k.writeFile(`${dir}/t/new`, 'on tmpfs');
         k.umount(`${dir}/t`);
@@ -117,7 +117,7 @@ export function describeMountContract(state: ContractState): void {
           // MS_RDONLY is ignored on the first bind (mount(2): only MS_REC counts there); it takes a remount.
           k.writeFile(`${dir}/ro/still-writable`, 'x');
           k.mount({ source: 'none', target: `${dir}/ro`, fstype: null, flags: mountFlags('MS_BIND', 'MS_REMOUNT', 'MS_RDONLY') });
-          expect(mountAt(state, `${dir}/ro`)?.mountOptions).toContain('ro');
+          expect(mountAt(state, `${dir}/ro`)?.options).toContain('ro');
           expectErrno(() => k.writeFile(`${dir}/ro/x`, 'x'), 'EROFS', 'write');
           expectErrno(() => k.mkdir(`${dir}/ro/y`), 'EROFS', 'mkdir');
           k.writeFile(`${dir}/src/x`, 'x');

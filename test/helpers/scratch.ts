@@ -1,14 +1,14 @@
 import type { Kernel } from '../../src/kernel/types.js';
 import { MNT } from '../../src/kernel/flags.js';
-import { mountsUnder, parseMountinfo, type MountinfoEntry } from './mountinfo.js';
+import { parseMountInfo, type MountEntry } from '../../src/observe/mountinfo.js';
 
 /**
 Scratch work through a Kernel (real or simulated), so that the same helpers serve both backends.
 Nothing here touches anything outside the directory it is given.
 */
 
-export function readMounts(kernel: Kernel): MountinfoEntry[] {
-  return parseMountinfo(kernel.readFile('/proc/self/mountinfo'));
+export function readMounts(kernel: Kernel): MountEntry[] {
+  return parseMountInfo(kernel.readFile('/proc/self/mountinfo'));
 }
 
 /** Mount points at or below `dir` that are still mounted. */
@@ -60,4 +60,10 @@ export function exists(kernel: Kernel, path: string): boolean {
 
 export function randomSuffix(): string {
   return Math.random().toString(36).slice(2, 10);
+}
+
+/** Mounts at or below `dir`, in mount order (reverse it to unmount children first). */
+export function mountsUnder(entries: MountEntry[], dir: string): MountEntry[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return entries.filter((entry) => entry.mountPoint === dir || entry.mountPoint.startsWith(prefix));
 }

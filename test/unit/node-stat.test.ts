@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileTypeOfMode, toFileStat, type StatFields } from '../../src/kernel/linux/linux-stat.js';
+import { fileTypeOfMode, toFileStat, type StatFields } from '../../src/kernel/node-stat.js';
 import { S_IF, makedev } from '../../src/kernel/flags.js';
 
 function stats(mode: number, rdev = 0n, extra: Partial<Record<keyof StatFields, bigint>> = {}): StatFields {

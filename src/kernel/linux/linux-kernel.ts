@@ -15,7 +15,7 @@ import { makedev } from '../flags.js';
 import { ErrnoFailure, traced } from '../trace.js';
 import type { Kernel, MountRequest, ProcessExit, SpawnedProcess } from '../types.js';
 import * as libc from './libc.js';
-import { toFileStat } from './linux-stat.js';
+import { toFileStat } from '../node-stat.js';
 import { execErrno } from './spawn-errno.js';
 
 export { linuxKernelAvailable } from './linux-available.js';

@@ -2,8 +2,6 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ERRNO } from '../errno.js';
 
-/** execve(2)'s ENOEXEC (exec format error); not in the shared errno table yet. */
-const ENOEXEC = 8;
 
 /**
 Why execve(2) of `file` would fail, found without running it. child_process.spawn reports a failed
@@ -21,7 +19,7 @@ export function execErrno(file: string, pathEnv = process.env.PATH ?? ''): numbe
       }
       accessSync(candidate, constants.X_OK);
       // Present and executable, yet the exec failed: a bad interpreter or format.
-      return ENOEXEC;
+      return ERRNO.ENOEXEC;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EACCES') sawDenied = true;
     }
