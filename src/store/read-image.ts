@@ -1,0 +1,140 @@
+import { GlassboxError } from '../errors.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { checkImageManifest, MAX_MANIFEST_BYTES, parseManifest, type ImageIndex, type ImageManifest, type ManifestDocument } from '../oci/manifest.js';
+import { INDEX_TYPES } from '../oci/media-types.js';
+import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
+import { formatReference, parseReference, repositoryName } from '../oci/reference.js';
+import { blobSize, hasBlob, readSmallBlob } from './blobs.js';
+import { parseImageConfig, type ImageConfig } from './image-config.js';
+import { ANNOTATION_INDEX, refNameOf, type LayoutIndex } from './index-file.js';
+import type { StorePaths } from './layout.js';
+
+/**
+From a name the user typed to the files of one image: index.json entry → (index →
+platform) → manifest → config and layers. The same walk `skopeo inspect oci:…` does.
+*/
+export interface ResolvedImage {
+  /** The entry of index.json that was matched. */
+  entry: Descriptor;
+  /** Every reference naming this manifest (Docker's RepoTags). */
+  names: string[];
+  /** The index the entry points to, or the one it was pulled through (Docker's RepoDigests). */
+  index?: { descriptor: Descriptor; document: ImageIndex };
+  manifestDescriptor: Descriptor;
+  manifest: ImageManifest;
+  config: ImageConfig;
+  /** The config digest: Docker's image ID. */
+  id: string;
+  layers: Descriptor[];
+}
+
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+/** `mediaType` is what the parent said the document is; left out, the document's own field decides. */
+export function readManifestBlob(paths: StorePaths, descriptor: { digest: string; mediaType?: string }): ManifestDocument {
+  const bytes = readSmallBlob(paths, descriptor.digest, MAX_MANIFEST_BYTES, 'manifest');
+  return parseManifest(bytes, descriptor.mediaType);
+}
+
+/** The index.json entries a user's input names, by reference first and then by image ID prefix. */
+export function findEntries(paths: StorePaths, index: LayoutIndex, input: string): Descriptor[] {
+  const byName = findByReference(index, input);
+  if (byName.length > 0) return byName;
+  const hex = /^(?:sha256:)?([a-f0-9]{4,64})$/.exec(input)?.[1];
+  if (hex === undefined) return [];
+  return index.manifests.filter((entry) => {
+    if (entry.digest.slice(7).startsWith(hex)) return true;
+    const id = imageIdOf(paths, entry);
+    return id !== undefined && id.slice(7).startsWith(hex);
+  });
+}
+
+function findByReference(index: LayoutIndex, input: string): Descriptor[] {
+  let wanted;
+  try {
+    wanted = parseReference(input);
+  } catch {
+    return [];
+  }
+  const full = formatReference(wanted);
+  const exact = index.manifests.filter((entry) => refNameOf(entry) === full);
+  if (exact.length > 0 || wanted.digest === undefined) return exact;
+  // name@digest: any entry of that repository whose manifest or index has this digest.
+  const repository = repositoryName(wanted);
+  return index.manifests.filter((entry) => {
+    const name = refNameOf(entry);
+    if (name === undefined) return false;
+    let stored;
+    try {
+      stored = parseReference(name);
+    } catch {
+      return false;
+    }
+    return repositoryName(stored) === repository && (entry.digest === wanted.digest || entry.annotations?.[ANNOTATION_INDEX] === wanted.digest);
+  });
+}
+
+/** The config digest of an entry, or undefined when its manifest cannot be read. */
+export function imageIdOf(paths: StorePaths, entry: Descriptor): string | undefined {
+  try {
+    return manifestOf(paths, entry).manifest.config.digest;
+  } catch {
+    return undefined;
+  }
+}
+
+export function resolveEntry(paths: StorePaths, index: LayoutIndex, entry: Descriptor, platform: PlatformSpec = hostPlatform()): ResolvedImage {
+  const { manifestDescriptor, manifest, indexInfo } = manifestOf(paths, entry, platform);
+  checkImageManifest(manifest);
+  const configBytes = readSmallBlob(paths, manifest.config.digest, MAX_CONFIG_BYTES, 'config');
+  const config = parseImageConfig(configBytes, manifest.config.digest);
+  const names = index.manifests
+    .filter((other) => other.digest === entry.digest)
+    .map(refNameOf)
+    .filter((name): name is string => name !== undefined);
+  const resolved: ResolvedImage = { entry, names, manifestDescriptor, manifest, config, id: manifest.config.digest, layers: manifest.layers };
+  if (indexInfo !== undefined) resolved.index = indexInfo;
+  return resolved;
+}
+
+function manifestOf(
+  paths: StorePaths,
+  entry: Descriptor,
+  platform: PlatformSpec = hostPlatform(),
+): { manifestDescriptor: Descriptor; manifest: ImageManifest; indexInfo?: { descriptor: Descriptor; document: ImageIndex } } {
+  const pulledThrough = entry.annotations?.[ANNOTATION_INDEX];
+  if (!INDEX_TYPES.includes(entry.mediaType)) {
+    const doc = readManifestBlob(paths, entry);
+    if (doc.kind !== 'manifest') throw notManifest(entry);
+    if (pulledThrough !== undefined && hasBlob(paths, pulledThrough)) {
+      const indexDoc = readManifestBlob(paths, { digest: pulledThrough });
+      if (indexDoc.kind === 'index') {
+        const descriptor: Descriptor = { mediaType: indexDoc.index.mediaType, digest: pulledThrough, size: blobSize(paths, pulledThrough) ?? 0 };
+        return { manifestDescriptor: entry, manifest: doc.manifest, indexInfo: { descriptor, document: indexDoc.index } };
+      }
+    }
+    return { manifestDescriptor: entry, manifest: doc.manifest };
+  }
+  const doc = readManifestBlob(paths, entry);
+  if (doc.kind !== 'index') throw notManifest(entry);
+  // Only platforms whose manifest is stored can be chosen: a pull stores one platform.
+  const present = doc.index.manifests.filter((child) => hasBlob(paths, child.digest));
+  const choice = selectPlatform(present, platform);
+  const chosen = choice.chosen ?? (present.length === 1 && present[0]!.platform === undefined ? present[0] : undefined);
+  if (chosen === undefined) {
+    throw new GlassboxError('STORE_PLATFORM_MISSING', `${refNameOf(entry) ?? entry.digest} has no stored manifest for this platform`, {
+      kind: 'user',
+      hint: choice.available.length > 0 ? `stored platforms: ${choice.available.join(', ')}` : 'pull the image again for this platform',
+    });
+  }
+  const child = readManifestBlob(paths, chosen);
+  if (child.kind !== 'manifest') throw notManifest(chosen);
+  return { manifestDescriptor: chosen, manifest: child.manifest, indexInfo: { descriptor: entry, document: doc.index } };
+}
+
+function notManifest(entry: Descriptor): GlassboxError {
+  return new GlassboxError('STORE_INDEX_INVALID', `${entry.digest} is stored as ${entry.mediaType} but its content says otherwise`, {
+    kind: 'environment',
+    hint: 'the store was changed by another tool: remove the image and pull it again',
+  });
+}
