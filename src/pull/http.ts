@@ -1,0 +1,104 @@
+import { Agent } from 'undici';
+import type { Readable } from 'node:stream';
+
+/**
+The one place glassbox opens HTTP connections (undici, the lint rule keeps it here).
+Redirects are not followed by the transport: the registry client follows them itself so that
+it can drop credentials when a redirect leaves the registry's origin.
+*/
+export interface HttpTransportOptions {
+  /** No response headers, or no body bytes, for this long: the request fails as stalled. */
+  stallTimeoutMs: number;
+  /** Connections per origin: parallel layer downloads each need one. */
+  connections: number;
+  userAgent: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable & { text(): Promise<string>; dump(opts?: { limit: number }): Promise<void> };
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'HEAD' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
+  stallTimeoutMs: 30_000,
+  connections: 6,
+  userAgent: 'glassbox',
+};
+
+export class HttpTransport {
+  readonly options: HttpTransportOptions;
+  private readonly agent: Agent;
+
+  constructor(options: Partial<HttpTransportOptions> = {}) {
+    this.options = { ...DEFAULT_HTTP_OPTIONS, ...options };
+    this.agent = new Agent({
+      connections: this.options.connections,
+      headersTimeout: this.options.stallTimeoutMs,
+      bodyTimeout: this.options.stallTimeoutMs,
+      connect: { timeout: this.options.stallTimeoutMs },
+    });
+  }
+
+  async request(url: URL, init: HttpRequest = {}): Promise<HttpResponse> {
+    const response = await this.agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: init.method ?? 'GET',
+      headers: { 'user-agent': this.options.userAgent, ...init.headers },
+      body: init.body ?? null,
+      signal: init.signal ?? null,
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.body as unknown as HttpResponse['body'] };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** A header's single value (the first when repeated), lowercase name. */
+export function headerValue(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Discards a body we will not read, so the connection goes back to the pool. */
+export async function discardBody(response: HttpResponse): Promise<void> {
+  await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+}
+
+/** Reads a small body as text for an error message; never more than `limit` bytes. */
+export async function readErrorBody(response: HttpResponse, limit = 16 * 1024): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of response.body) {
+      text += Buffer.from(chunk as Uint8Array).toString('utf8');
+      if (text.length >= limit) {
+        response.body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // The error status is what matters; a broken error body is not.
+  }
+  return text.slice(0, limit);
+}
+
+/** Undici's names for a connection that stopped sending. */
+export function isStall(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+export function isAbort(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}

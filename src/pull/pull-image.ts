@@ -1,0 +1,203 @@
+import { GlassboxError } from '../errors.js';
+import { checkConfigMatches, MAX_CONFIG_BYTES, parseImageConfig, type ImageConfig } from '../oci/config.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { formatPlatform, hostPlatform, platformScore, type PlatformSpec } from '../oci/platform.js';
+import { formatReference, manifestSelector, parseReference } from '../oci/reference.js';
+import { resolveEndpoint } from '../oci/registry-host.js';
+import type { BlobSink } from './blob-sink.js';
+import { findCredentials, type CredentialSource, type Credentials } from './credentials.js';
+import { fetchBlob } from './fetch-blob.js';
+import { HttpTransport } from './http.js';
+import { MemorySink } from './memory-sink.js';
+import { publishPullEvent, type PullEvent } from './pull-events.js';
+import { RegistryClient } from './registry-client.js';
+import { describePlatform, resolveImage } from './resolve-image.js';
+import type { RetryPolicy } from './retry.js';
+import { runLimited } from './run-limited.js';
+import type { TokenCache } from './token-cache.js';
+
+/**
+`glassbox pull`: resolve the reference to one image manifest, check its config, download the
+layers a few at a time into the sink (verified), then the config, manifest and index, and only
+then name the image. A failure or an abort leaves no half-written blob and no name.
+*/
+export interface PullOptions {
+  /** Default: the host's platform. When given, a single-platform image must match it. */
+  platform?: PlatformSpec;
+  /** Registries (`host` or `host:port`) allowed over plain HTTP. */
+  insecureRegistries?: string[];
+  /** Layers downloaded at once; Docker's default is 3. */
+  concurrency?: number;
+  onEvent?: (event: PullEvent) => void;
+  signal?: AbortSignal;
+  /** A transport to share (its stall timeout applies); otherwise one is made and closed. */
+  transport?: HttpTransport;
+  stallTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** `null` pulls anonymously; default: from ~/.docker/config.json and its helpers. */
+  credentials?: Credentials | null;
+  credentialSource?: CredentialSource;
+  tokenCache?: TokenCache;
+}
+
+export interface PullResult {
+  /** The fully qualified reference: `docker.io/library/busybox:latest` */
+  reference: string;
+  manifest: Descriptor;
+  index?: Descriptor;
+  config: ImageConfig;
+  configDescriptor: Descriptor;
+  layers: Descriptor[];
+  platform: string;
+  /** Bytes downloaded for layers (resumed bytes counted once). */
+  downloaded: number;
+  /** Layers that were already in the sink. */
+  reused: number;
+}
+
+export async function pullImage(referenceText: string, sink: BlobSink, options: PullOptions = {}): Promise<PullResult> {
+  const started = performance.now();
+  const reference = parseReference(referenceText);
+  const name = formatReference(reference);
+  const repository = reference.path;
+  const endpoint = resolveEndpoint(reference.domain, options.insecureRegistries);
+  const wanted = options.platform ?? hostPlatform();
+  const emit = (event: PullEvent): void => {
+    publishPullEvent(event);
+    options.onEvent?.(event);
+  };
+  const credentials = options.credentials === null ? undefined : (options.credentials ?? (await findCredentials(reference.domain, options.credentialSource)));
+  const transport = options.transport ?? new HttpTransport(options.stallTimeoutMs === undefined ? {} : { stallTimeoutMs: options.stallTimeoutMs });
+  const abort = new AbortController();
+  const stop = (): void => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+  const signal = abort.signal;
+  try {
+    const client = new RegistryClient(endpoint, {
+      transport,
+      ...(credentials ? { credentials } : {}),
+      ...(options.tokenCache ? { tokenCache: options.tokenCache } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      onRetry: (info) => emit({ type: 'retry', ...info }),
+    });
+    emit({ type: 'resolving', reference: name, registry: endpoint.origin });
+    const resolved = await resolveImage(client, repository, manifestSelector(reference), wanted, signal);
+    const { manifest, image } = resolved;
+    const platformText = describePlatform(manifest.descriptor);
+    emit({
+      type: 'resolved',
+      reference: name,
+      digest: manifest.descriptor.digest,
+      mediaType: manifest.descriptor.mediaType,
+      ...(platformText ? { platform: platformText } : {}),
+      ...(resolved.index ? { index: resolved.index.descriptor.digest } : {}),
+    });
+
+    const configBytes = await fetchConfig(client, repository, image.config, signal);
+    const config = parseImageConfig(configBytes);
+    checkConfigMatches(config, image);
+    const configPlatform: PlatformSpec = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+    if (platformScore(wanted, configPlatform) === 0) {
+      const message = `image ${name} is ${formatPlatform(configPlatform)}, not ${formatPlatform(wanted)}`;
+      if (options.platform !== undefined) throw new GlassboxError('PULL_NO_PLATFORM', message, { kind: 'user', hint: 'pull without --platform, or another tag' });
+      if (resolved.index === undefined) emit({ type: 'warning', message: `${message}: it may not run on this machine` });
+    }
+
+    const counts = { downloaded: 0, reused: 0 };
+    const unique = [...new Map(image.layers.map((layer) => [layer.digest, layer])).values()];
+    for (const layer of unique) emit({ type: 'layer', digest: layer.digest, size: layer.size, received: 0, state: 'waiting' });
+    await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal), () => abort.abort());
+
+    await storeBytes(sink, image.config, configBytes);
+    await storeBytes(sink, manifest.descriptor, manifest.bytes);
+    if (resolved.index) await storeBytes(sink, resolved.index.descriptor, resolved.index.bytes);
+    await sink.setRef({ name, manifest: manifest.descriptor, ...(resolved.index ? { index: resolved.index.descriptor } : {}) });
+    emit({
+      type: 'done',
+      reference: name,
+      digest: manifest.descriptor.digest,
+      downloaded: counts.downloaded,
+      layers: unique.length,
+      reused: counts.reused,
+      ms: Math.round(performance.now() - started),
+    });
+    return {
+      reference: name,
+      manifest: manifest.descriptor,
+      ...(resolved.index ? { index: resolved.index.descriptor } : {}),
+      config,
+      configDescriptor: image.config,
+      layers: image.layers,
+      platform: platformText ?? formatPlatform(configPlatform),
+      downloaded: counts.downloaded,
+      reused: counts.reused,
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    if (options.transport === undefined) await transport.close();
+  }
+}
+
+async function pullLayer(
+  client: RegistryClient,
+  repository: string,
+  layer: Descriptor,
+  sink: BlobSink,
+  emit: (event: PullEvent) => void,
+  counts: { downloaded: number; reused: number },
+  signal: AbortSignal,
+): Promise<void> {
+  const base = { type: 'layer' as const, digest: layer.digest, size: layer.size };
+  if (await sink.has(layer.digest)) {
+    counts.reused++;
+    emit({ ...base, received: layer.size, state: 'exists' });
+    return;
+  }
+  const writer = await sink.begin(layer);
+  let received = 0;
+  try {
+    await fetchBlob(client, repository, layer, writer, {
+      signal,
+      onBytes: (bytes) => {
+        counts.downloaded += bytes - received;
+        received = bytes;
+        emit({ ...base, received, state: 'downloading' });
+      },
+      onInterrupt: ({ kind, at, reason }) => {
+        received = at;
+        emit({ ...base, received: at, state: kind === 'resume' ? 'resuming' : 'restarting', reason });
+      },
+    });
+    emit({ ...base, received: layer.size, state: 'verifying' });
+    await writer.commit();
+    emit({ ...base, received: layer.size, state: 'done' });
+  } catch (error) {
+    await writer.abort();
+    emit({ ...base, received, state: 'failed', reason: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
+
+async function fetchConfig(client: RegistryClient, repository: string, descriptor: Descriptor, signal: AbortSignal): Promise<Buffer> {
+  if (descriptor.size > MAX_CONFIG_BYTES) {
+    throw new GlassboxError('OCI_CONFIG_INVALID', `image config is ${descriptor.size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`, { kind: 'user' });
+  }
+  const memory = new MemorySink();
+  const writer = await memory.begin(descriptor);
+  await fetchBlob(client, repository, descriptor, writer, { signal });
+  await writer.commit();
+  return memory.blobs.get(descriptor.digest) ?? Buffer.alloc(0);
+}
+
+async function storeBytes(sink: BlobSink, descriptor: Descriptor, bytes: Buffer): Promise<void> {
+  if (await sink.has(descriptor.digest)) return;
+  const writer = await sink.begin(descriptor);
+  try {
+    await writer.write(bytes);
+    await writer.commit();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
