@@ -1,11 +1,11 @@
 import { GlassboxError } from '../errors.js';
+import { checkConfigMatches, MAX_CONFIG_BYTES, parseImageConfig, type ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { checkImageManifest, MAX_MANIFEST_BYTES, parseManifest, type ImageIndex, type ImageManifest, type ManifestDocument } from '../oci/manifest.js';
 import { INDEX_TYPES } from '../oci/media-types.js';
 import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
 import { formatReference, parseReference, repositoryName } from '../oci/reference.js';
 import { blobSize, hasBlob, readSmallBlob } from './blobs.js';
-import { parseImageConfig, type ImageConfig } from './image-config.js';
 import { ANNOTATION_INDEX, refNameOf, type LayoutIndex } from './index-file.js';
 import type { StorePaths } from './layout.js';
 
@@ -27,8 +27,6 @@ export interface ResolvedImage {
   id: string;
   layers: Descriptor[];
 }
-
-const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
 /** `mediaType` is what the parent said the document is; left out, the document's own field decides. */
 export function readManifestBlob(paths: StorePaths, descriptor: { digest: string; mediaType?: string }): ManifestDocument {
@@ -87,7 +85,8 @@ export function resolveEntry(paths: StorePaths, index: LayoutIndex, entry: Descr
   const { manifestDescriptor, manifest, indexInfo } = manifestOf(paths, entry, platform);
   checkImageManifest(manifest);
   const configBytes = readSmallBlob(paths, manifest.config.digest, MAX_CONFIG_BYTES, 'config');
-  const config = parseImageConfig(configBytes, manifest.config.digest);
+  const config = parseImageConfig(configBytes);
+  checkConfigMatches(config, manifest);
   const names = index.manifests
     .filter((other) => other.digest === entry.digest)
     .map(refNameOf)

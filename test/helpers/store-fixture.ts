@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openStore, type ImageStore, type StoreOptions } from '../../src/store/store.js';
+import { putLayer, writeImage, type StoredLayer, type WrittenImage } from '../../src/store/write-image.js';
+import { packTar, tarToBuffer, type TarEntrySpec } from '../../src/unpack/tar-archive.js';
+
+/** A scratch directory under the system temp dir, `glassbox-` prefixed; `remove()` deletes it. */
+export interface ScratchDir {
+  path: string;
+  remove(): void;
+}
+
+export function makeScratchDir(label: string): ScratchDir {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `glassbox-${label}-`));
+  return { path: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function openScratchStore(label: string, options: Omit<StoreOptions, 'root'> = {}): Promise<{ dir: ScratchDir; store: ImageStore }> {
+  const dir = makeScratchDir(label);
+  const { store } = await openStore({ ...options, root: path.join(dir.path, 'store') });
+  return { dir, store };
+}
+
+export function fileEntry(name: string, content: string | Uint8Array, mode = 0o644): TarEntrySpec {
+  return { name, type: 'file', mode, body: typeof content === 'string' ? Buffer.from(content) : content };
+}
+
+export async function tarBytes(entries: TarEntrySpec[]): Promise<Buffer> {
+  return tarToBuffer(packTar(entries));
+}
+
+export interface TestImageSpec {
+  name?: string;
+  /** One list of tar entries per layer. */
+  layers: TarEntrySpec[][];
+  format?: 'oci' | 'docker';
+  compress?: boolean;
+  created?: string;
+}
+
+/** A small image written straight into the store; each layer gets a history step. */
+export async function buildTestImage(store: ImageStore, spec: TestImageSpec): Promise<WrittenImage & { layers: StoredLayer[] }> {
+  const layers: StoredLayer[] = [];
+  for (const entries of spec.layers) {
+    layers.push(await putLayer(store, await tarBytes(entries), spec.compress === false ? { compress: false } : {}));
+  }
+  const created = spec.created ?? '2024-01-02T03:04:05Z';
+  const written = await writeImage(store, {
+    ...(spec.name === undefined ? {} : { name: spec.name }),
+    format: spec.format ?? 'oci',
+    config: {
+      architecture: 'amd64',
+      os: 'linux',
+      created,
+      config: { Cmd: ['/bin/sh'], Env: ['PATH=/usr/bin:/bin'] },
+      history: [
+        ...layers.map((_, i) => ({ created, created_by: `test layer ${i}` })),
+        { created, created_by: 'CMD ["/bin/sh"]', empty_layer: true },
+      ],
+    },
+    layers,
+  });
+  return { ...written, layers };
+}
+
+/** Files (relative paths) under `dir`, sorted. */
+export function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((name) => fs.statSync(path.join(dir, name)).isFile()).sort();
+}
