@@ -69,3 +69,28 @@ export function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((name) => fs.statSync(path.join(dir, name)).isFile()).sort();
 }
+
+/**
+Checks a store as a reader would: index.json parses, every entry resolves to a complete
+image, every blob hashes to its name, and nothing unfinished (temp files, leases, lock) remains.
+Returns the names in index.json.
+*/
+export async function expectValidStore(root: string): Promise<string[]> {
+  const { createHash } = await import('node:crypto');
+  const { store } = await openStore({ root });
+  const names: string[] = [];
+  for (const { entry, image, error } of store.listImages()) {
+    if (error !== undefined) throw new Error(`entry ${entry.digest} does not resolve: ${error.message}`);
+    names.push(...image!.names.filter((name) => !names.includes(name)));
+    for (const layer of image!.layers) {
+      if (!store.hasBlob(layer.digest)) throw new Error(`layer ${layer.digest} missing`);
+    }
+  }
+  for (const name of fs.readdirSync(store.paths.sha256Dir)) {
+    const hash = createHash('sha256').update(fs.readFileSync(path.join(store.paths.sha256Dir, name))).digest('hex');
+    if (hash !== name) throw new Error(`blob ${name} hashes to ${hash}`);
+  }
+  const leftovers = [...fs.readdirSync(store.paths.tmpDir), ...fs.readdirSync(store.paths.leasesDir), ...fs.readdirSync(store.paths.privateDir).filter((n) => n.startsWith('lock'))];
+  if (leftovers.length > 0) throw new Error(`left behind: ${leftovers.join(', ')}`);
+  return names.sort();
+}
