@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'vitest';
 import { startTokenServer, type TokenServer, type TokenServerOptions } from './token-server.js';
 
 export type RegistryAuthMode = 'none' | 'basic' | 'token';
@@ -166,4 +167,26 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+`describe` for tests that need the real registry: skipped with the reason when it is missing,
+or a failing test under GLASSBOX_REQUIRE_REAL=1, so real tests never stop running silently.
+*/
+export function describeWithRegistry(name: string, auth: RegistryAuthMode, body: () => void): void {
+  const gate = registryGate(auth);
+  if (gate.run) {
+    describe(name, body);
+    return;
+  }
+  describe(name, () => {
+    if (gate.fail) {
+      it('runs against the real registry', () => {
+        throw new Error(`GLASSBOX_REQUIRE_REAL=1 but ${gate.reason}`);
+      });
+    } else {
+      console.warn(`${name}: skipped: ${gate.reason}`);
+      it.skip(`runs against the real registry (${gate.reason})`, () => undefined);
+    }
+  });
 }
