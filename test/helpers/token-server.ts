@@ -84,10 +84,31 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
   };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    if (req.method === 'POST') {
+      // The OAuth2 form (identity tokens): the body carries the scopes and the refresh token.
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => answer(req, res, new URLSearchParams(body)));
+      return;
+    }
+    answer(req, res, new URL(req.url ?? '/', 'http://localhost').searchParams);
+  });
+
+  function answer(req: http.IncomingMessage, res: http.ServerResponse, params: URLSearchParams): void {
+    const scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
     let user: string | undefined;
     const authorization = req.headers.authorization;
+    const refresh = params.get('refresh_token');
+    if (params.get('grant_type') === 'refresh_token') {
+      // Refresh tokens in these tests are `refresh-<user>`.
+      const name = refresh?.startsWith('refresh-') ? refresh.slice('refresh-'.length) : undefined;
+      if (name === undefined || options.users[name] === undefined) {
+        requests.push({ user: name, scopes, granted: [], status: 401 });
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad refresh token"}]}');
+        return;
+      }
+      user = name;
+    }
     if (authorization?.startsWith('Basic ')) {
       const [name, password] = Buffer.from(authorization.slice(6), 'base64').toString().split(/:(.*)/s) as [string, string];
       if (options.users[name] !== password) {
@@ -113,7 +134,7 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
     const token = sign({
       iss: TOKEN_ISSUER,
       sub: user ?? '',
-      aud: url.searchParams.get('service') ?? TOKEN_SERVICE,
+      aud: params.get('service') ?? TOKEN_SERVICE,
       exp: now + expiresIn,
       nbf: now - 5,
       iat: now,
@@ -122,7 +143,7 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
     });
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }));
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
