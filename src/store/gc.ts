@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Descriptor } from '../oci/descriptor.js';
 import { blobPath } from './blob-writer.js';
 import { hasBlob, listBlobs } from './blobs.js';
-import { ANNOTATION_INDEX, readLayoutIndex, type LayoutIndex } from './index-file.js';
+import { isDigest } from '../oci/digest.js';
+import { ANNOTATION_INDEX, ANNOTATION_SOURCE_MANIFEST, readLayoutIndex, type LayoutIndex } from './index-file.js';
 import type { StorePaths } from './layout.js';
 import { liveLeases } from './leases.js';
 import { readManifestBlob } from './read-image.js';
@@ -35,8 +36,10 @@ export function markReachable(paths: StorePaths, index: LayoutIndex): Set<string
   };
   for (const entry of index.manifests) {
     visit(entry);
-    const through = entry.annotations?.[ANNOTATION_INDEX];
-    if (through !== undefined) visit({ digest: through });
+    for (const key of [ANNOTATION_INDEX, ANNOTATION_SOURCE_MANIFEST]) {
+      const digest = entry.annotations?.[key];
+      if (digest !== undefined && isDigest(digest)) visit({ digest });
+    }
   }
   return marked;
 }

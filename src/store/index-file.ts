@@ -16,6 +16,8 @@ index.json: the store's table of contents. Each entry is a descriptor of an imag
 - `io.containerd.image.name`: the same name, as containerd and `docker load` read it.
 - `io.glassbox.image.index`: when the reference resolved to an index (multi-platform), that
   index's digest; its blob is kept so that `inspect` can show the path tag → index → manifest.
+- `io.glassbox.image.manifest`: on the OCI rendition of a Docker schema2 manifest, the
+  original's digest (see oci-entry.ts: skopeo reads only OCI-typed entries).
 
 The file is rewritten whole (temp + rename) under the store lock, so a reader sees the old
 table or the new one and two writers cannot lose each other's entries.
@@ -23,6 +25,7 @@ table or the new one and two writers cannot lose each other's entries.
 export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
 export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';
 export const ANNOTATION_INDEX = 'io.glassbox.image.index';
+export const ANNOTATION_SOURCE_MANIFEST = 'io.glassbox.image.manifest';
 /** When the image was put into this store (RFC 3339), for `glassbox images`. */
 export const ANNOTATION_STORED = 'io.glassbox.image.stored';
 

@@ -2,11 +2,12 @@ import { GlassboxError } from '../errors.js';
 import { checkConfigMatches, MAX_CONFIG_BYTES, parseImageConfig, type ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { checkImageManifest, MAX_MANIFEST_BYTES, parseManifest, type ImageIndex, type ImageManifest, type ManifestDocument } from '../oci/manifest.js';
-import { INDEX_TYPES } from '../oci/media-types.js';
+import { INDEX_TYPES, MEDIA } from '../oci/media-types.js';
 import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
 import { formatReference, parseReference, repositoryName } from '../oci/reference.js';
 import { blobSize, hasBlob, readSmallBlob } from './blobs.js';
-import { ANNOTATION_INDEX, refNameOf, type LayoutIndex } from './index-file.js';
+import { isDigest } from '../oci/digest.js';
+import { ANNOTATION_INDEX, ANNOTATION_SOURCE_MANIFEST, refNameOf, type LayoutIndex } from './index-file.js';
 import type { StorePaths } from './layout.js';
 
 /**
@@ -41,13 +42,16 @@ export function findEntries(paths: StorePaths, index: LayoutIndex, input: string
   const hex = /^(?:sha256:)?([a-f0-9]{4,64})$/.exec(input)?.[1];
   if (hex === undefined) return [];
   return index.manifests.filter((entry) => {
-    if (entry.digest.slice(7).startsWith(hex)) return true;
+    if (entryDigests(entry).some((digest) => digest.slice(7).startsWith(hex))) return true;
     const id = imageIdOf(paths, entry);
     return id !== undefined && id.slice(7).startsWith(hex);
   });
 }
 
 function findByReference(index: LayoutIndex, input: string): Descriptor[] {
+  // Layouts written by other tools name entries with a bare tag (`skopeo copy … oci:dir:v1`).
+  const raw = index.manifests.filter((entry) => refNameOf(entry) === input);
+  if (raw.length > 0) return raw;
   let wanted;
   try {
     wanted = parseReference(input);
@@ -68,8 +72,18 @@ function findByReference(index: LayoutIndex, input: string): Descriptor[] {
     } catch {
       return false;
     }
-    return repositoryName(stored) === repository && (entry.digest === wanted.digest || entry.annotations?.[ANNOTATION_INDEX] === wanted.digest);
+    return repositoryName(stored) === repository && entryDigests(entry).includes(wanted.digest!);
   });
+}
+
+/** The digests an entry answers to: its own, the Docker original's, the index it came through. */
+export function entryDigests(entry: Descriptor): string[] {
+  const digests = [entry.digest];
+  for (const key of [ANNOTATION_SOURCE_MANIFEST, ANNOTATION_INDEX]) {
+    const digest = entry.annotations?.[key];
+    if (digest !== undefined && isDigest(digest)) digests.push(digest);
+  }
+  return digests;
 }
 
 /** The config digest of an entry, or undefined when its manifest cannot be read. */
@@ -103,16 +117,22 @@ function manifestOf(
 ): { manifestDescriptor: Descriptor; manifest: ImageManifest; indexInfo?: { descriptor: Descriptor; document: ImageIndex } } {
   const pulledThrough = entry.annotations?.[ANNOTATION_INDEX];
   if (!INDEX_TYPES.includes(entry.mediaType)) {
-    const doc = readManifestBlob(paths, entry);
-    if (doc.kind !== 'manifest') throw notManifest(entry);
+    // What was pulled, byte for byte: the Docker original when the entry is its OCI rendition.
+    const source = entry.annotations?.[ANNOTATION_SOURCE_MANIFEST];
+    const pulled: Descriptor =
+      source !== undefined && isDigest(source) && hasBlob(paths, source)
+        ? { mediaType: MEDIA.dockerManifest, digest: source, size: blobSize(paths, source) ?? 0, ...(entry.platform ? { platform: entry.platform } : {}) }
+        : entry;
+    const doc = readManifestBlob(paths, pulled);
+    if (doc.kind !== 'manifest') throw notManifest(pulled);
     if (pulledThrough !== undefined && hasBlob(paths, pulledThrough)) {
       const indexDoc = readManifestBlob(paths, { digest: pulledThrough });
       if (indexDoc.kind === 'index') {
         const descriptor: Descriptor = { mediaType: indexDoc.index.mediaType, digest: pulledThrough, size: blobSize(paths, pulledThrough) ?? 0 };
-        return { manifestDescriptor: entry, manifest: doc.manifest, indexInfo: { descriptor, document: indexDoc.index } };
+        return { manifestDescriptor: pulled, manifest: doc.manifest, indexInfo: { descriptor, document: indexDoc.index } };
       }
     }
-    return { manifestDescriptor: entry, manifest: doc.manifest };
+    return { manifestDescriptor: pulled, manifest: doc.manifest };
   }
   const doc = readManifestBlob(paths, entry);
   if (doc.kind !== 'index') throw notManifest(entry);

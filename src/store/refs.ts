@@ -17,16 +17,19 @@ replaces the entry in place, and the old manifest becomes garbage unless another
 keeps it. All functions here run with the store lock held.
 */
 
-/** The index.json entry for a pulled image: the platform manifest, named, with its index noted. */
-export function recordToEntry(image: ImageRecord, storedAt: Date = new Date()): Descriptor {
+/**
+The index.json entry for a pulled image: `entry` is the platform manifest (or its OCI
+rendition, oci-entry.ts), named, with the index it was pulled through noted.
+*/
+export function recordToEntry(image: ImageRecord, entry: Descriptor, storedAt: Date = new Date()): Descriptor {
   const annotations: Record<string, string> = {
-    ...image.manifest.annotations,
+    ...entry.annotations,
     [ANNOTATION_REF_NAME]: image.name,
     [ANNOTATION_IMAGE_NAME]: image.name,
     [ANNOTATION_STORED]: storedAt.toISOString(),
   };
   if (image.index !== undefined) annotations[ANNOTATION_INDEX] = image.index.digest;
-  return { ...image.manifest, annotations };
+  return { ...entry, annotations };
 }
 
 /** A copy of `entry` naming `name` (for `load` and `tag`). */

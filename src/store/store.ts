@@ -12,6 +12,7 @@ import { acquireLease, type Lease } from './leases.js';
 import { withLock } from './lock.js';
 import { findEntries, readManifestBlob, resolveEntry, type ResolvedImage } from './read-image.js';
 import { removeImageRefs, type ImageUsers, type RemoveImageResult } from './remove-image.js';
+import { layoutEntryFor } from './oci-entry.js';
 import { putRef, recordToEntry } from './refs.js';
 import { fsyncDir, removeAbandoned, writeFileAtomic } from './temp-files.js';
 
@@ -63,7 +64,8 @@ export class ImageStore implements BlobSink {
   async setRef(image: ImageRecord): Promise<void> {
     this.#checkComplete(image.manifest);
     if (image.index !== undefined && !hasBlob(this.paths, image.index.digest)) throw missingBlob(image.index.digest, 'index');
-    await this.#locked(() => putRef(this.paths, recordToEntry(image)));
+    const entry = await layoutEntryFor(this, image.manifest);
+    await this.#locked(() => putRef(this.paths, recordToEntry(image, entry)));
     this.releaseLease();
   }
 

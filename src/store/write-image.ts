@@ -7,6 +7,7 @@ import type { ImageConfig } from '../oci/config.js';
 import { putRef, namedEntry } from './refs.js';
 import type { ImageStore } from './store.js';
 import { withLock } from './lock.js';
+import { layoutEntryFor } from './oci-entry.js';
 
 /**
 Writing an image made locally (the demo image, a loaded docker-save archive, test fixtures):
@@ -67,6 +68,7 @@ export async function writeImage(store: ImageStore, spec: ImageSpec): Promise<Wr
 }
 
 /** Names a stored manifest (or index): adds or replaces the index.json entry for `name`. */
-export async function nameImage(store: ImageStore, name: string, entry: Descriptor, storedAt?: Date): Promise<void> {
+export async function nameImage(store: ImageStore, name: string, manifest: Descriptor, storedAt?: Date): Promise<void> {
+  const entry = await layoutEntryFor(store, manifest);
   await withLock(store.paths.lockFile, () => putRef(store.paths, namedEntry(entry, name, storedAt)));
 }

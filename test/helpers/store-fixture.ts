@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore, type ImageStore, type StoreOptions } from '../../src/store/store.js';
@@ -93,4 +94,22 @@ export async function expectValidStore(root: string): Promise<string[]> {
   const leftovers = [...fs.readdirSync(store.paths.tmpDir), ...fs.readdirSync(store.paths.leasesDir), ...fs.readdirSync(store.paths.privateDir).filter((n) => n.startsWith('lock'))];
   if (leftovers.length > 0) throw new Error(`left behind: ${leftovers.join(', ')}`);
   return names.sort();
+}
+
+/**
+Whether an outside tool (skopeo, umoci) is installed. Without it the interop tests skip, unless
+GLASSBOX_REQUIRE_REAL=1 (CI), where a missing tool fails the run instead of hiding the tests.
+*/
+export function hasTool(name: string): boolean {
+  const found = spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!found && process.env.GLASSBOX_REQUIRE_REAL === '1') {
+    throw new Error(`${name} is not installed but GLASSBOX_REQUIRE_REAL=1: run scripts/install-system-deps.sh`);
+  }
+  return found;
+}
+
+export function run(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
 }
