@@ -1,0 +1,3 @@
+export { createSimKernel, type SimKernel, type SimKernelOptions } from './sim-kernel.js';
+export type { CgroupLayout } from './cgroup-layouts.js';
+export { SELF_PID } from './machine.js';

@@ -1,0 +1,98 @@
+import type { ProcessExit } from '../types.js';
+import type { CgroupHierarchy, CgroupNode } from './cgroup-tree.js';
+import type { MountNamespace } from './mount-table.js';
+import type { NamespaceSet } from './namespaces.js';
+
+/** capabilities(7): the five sets of a thread, one bit per capability. */
+export interface CapabilitySets {
+  inheritable: bigint;
+  permitted: bigint;
+  effective: bigint;
+  bounding: bigint;
+  ambient: bigint;
+}
+
+export type ProcessState = 'R' | 'S' | 'T' | 'Z' | 'I';
+
+/** A process of the model: what /proc/<pid> shows and what signals and cgroups act on. */
+export interface SimProcess {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+  argv: string[];
+  exe: string;
+  uid: number;
+  gid: number;
+  caps: CapabilitySets;
+  noNewPrivs: boolean;
+  umask: number;
+  cwd: string;
+  ns: NamespaceSet;
+  mountNs: MountNamespace;
+  /** The group it is a member of, per hierarchy. */
+  cgroups: Map<CgroupHierarchy, CgroupNode>;
+  /** Where its memory was charged, per hierarchy with a memory controller: charges do not move with it. */
+  charges: Map<CgroupHierarchy, CgroupNode>;
+  memoryBytes: number;
+  state: ProcessState;
+  kernelThread: boolean;
+  /** Clock ticks after boot when it started (field 22 of /proc/<pid>/stat). */
+  startTicks: number;
+  /** Called with the signal number for each signal delivered; the program decides. */
+  onSignal?: (signal: number) => void;
+  /** Resolves `SpawnedProcess.exited`. */
+  settle?: (exit: ProcessExit) => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+The process table. A process that ends becomes a zombie at once (it leaves its cgroups then, as
+cgroup_exit() does) and is reaped on a later turn of the event loop, the way Node reaps children
+before it emits 'exit': so `exited` resolves only when kill(pid, 0) already says ESRCH.
+*/
+export class ProcessTable {
+  private readonly byPid = new Map<number, SimProcess>();
+  private nextPid: number;
+
+  constructor(firstFreePid: number) {
+    this.nextPid = firstFreePid;
+  }
+
+  add(process: SimProcess): void {
+    this.byPid.set(process.pid, process);
+  }
+
+  /** alloc_pid(): the next number, skipping ones in use. */
+  allocatePid(): number {
+    while (this.byPid.has(this.nextPid)) this.nextPid += 1;
+    return this.nextPid++;
+  }
+
+  get(pid: number): SimProcess | undefined {
+    return this.byPid.get(pid);
+  }
+
+  all(): SimProcess[] {
+    return [...this.byPid.values()].sort((a, b) => a.pid - b.pid);
+  }
+
+  /** Live members of a group (zombies have left it). */
+  membersOf(node: CgroupNode): SimProcess[] {
+    return this.all().filter((p) => p.state !== 'Z' && p.cgroups.get(node.hierarchy) === node);
+  }
+
+  end(process: SimProcess, exit: ProcessExit): void {
+    if (process.state === 'Z') return;
+    process.state = 'Z';
+    if (process.timer !== undefined) clearTimeout(process.timer);
+    process.cgroups.clear();
+    process.charges.clear();
+    process.memoryBytes = 0;
+    setImmediate(() => {
+      this.byPid.delete(process.pid);
+      process.settle?.(exit);
+    });
+  }
+}

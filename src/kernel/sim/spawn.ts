@@ -1,0 +1,110 @@
+import { ERRNO } from '../errno.js';
+import { MS } from '../flags.js';
+import { ErrnoFailure } from '../trace.js';
+import type { ProcessExit, SpawnedProcess } from '../types.js';
+import { MAY_EXEC, mayAccess } from './access.js';
+import { bump, controllerActive, type CgroupNode } from './cgroup-tree.js';
+import { chargeFork, memoryUsage, raisePeaksAfterFork, type CgroupHost } from './cgroup-core.js';
+import { programOf, runProgram, type ProgramName } from './programs.js';
+import type { SimProcess } from './processes.js';
+import { resolveExisting } from './path-walk.js';
+import { statOf, type VfsContext } from './vfs-context.js';
+import { SIGNALS } from './signals.js';
+
+/** execve(2)'s ENOEXEC; not in the shared errno table (the Linux backend uses the same number). */
+export const ENOEXEC = 8;
+const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** What a small program like sleep has resident: 64 pages. */
+const PROGRAM_MEMORY = 64 * 4096;
+
+interface Found {
+  path: string;
+  program: ProgramName;
+}
+
+/**
+execvp(3): try each PATH directory (or the path itself when it has a slash); EACCES if some candidate
+was not executable, ENOENT if none existed; a file that is not one of the model's programs is ENOEXEC.
+*/
+function findProgram(ctx: VfsContext, file: string, read: (path: string) => Buffer): Found {
+  const candidates = file.includes('/') ? [file] : PATH.map((dir) => `${dir}/${file}`);
+  let denied = false;
+  for (const candidate of candidates) {
+    let resolved;
+    try {
+      resolved = resolveExisting(ctx, candidate, true);
+    } catch (error) {
+      if (error instanceof ErrnoFailure && error.errno === ERRNO.EACCES) denied = true;
+      continue;
+    }
+    const stat = statOf(resolved.loc);
+    // execve(2): EACCES for a non-regular file, a file without execute permission, or a noexec mount.
+    if (stat.type !== 'file' || !mayAccess(stat, ctx.caller, MAY_EXEC) || (resolved.loc.mount.flags & MS.MS_NOEXEC) !== 0) {
+      denied = true;
+      continue;
+    }
+    const program = programOf(read(candidate));
+    if (program === undefined) throw new ErrnoFailure(ENOEXEC);
+    return { path: resolved.path, program };
+  }
+  throw new ErrnoFailure(denied ? ERRNO.EACCES : ERRNO.ENOENT);
+}
+
+export interface SpawnHost extends CgroupHost {
+  startTicks(): number;
+}
+
+/**
+Starts a program as a child of `parent`: fork (pids limits: EAGAIN), then exec. The child shares the
+parent's namespaces and starts in its cgroups; its memory is charged there and stays charged there
+when it is moved (cgroup v2 and v1's default move_charge_at_immigrate=0 both work that way).
+*/
+export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProcess, argv: string[], read: (path: string) => Buffer): SpawnedProcess {
+  const file = argv[0];
+  if (file === undefined || file === '') throw new ErrnoFailure(file === undefined ? ERRNO.EINVAL : ERRNO.ENOENT);
+  const found = findProgram(ctx, file, read);
+  chargeFork(parent.cgroups.values(), host);
+  const pid = host.processes.allocatePid();
+  let settle!: (exit: ProcessExit) => void;
+  const exited = new Promise<ProcessExit>((resolve) => (settle = resolve));
+  const child: SimProcess = {
+    ...parent,
+    pid,
+    ppid: parent.pid,
+    comm: found.path.split('/').pop()!.slice(0, 15),
+    argv: [...argv],
+    exe: found.path,
+    caps: { ...parent.caps },
+    cgroups: new Map(parent.cgroups),
+    charges: new Map(parent.cgroups),
+    memoryBytes: PROGRAM_MEMORY,
+    state: 'R',
+    kernelThread: false,
+    startTicks: host.startTicks(),
+    settle,
+    timer: undefined,
+    onSignal: undefined,
+  };
+  host.processes.add(child);
+  raisePeaksAfterFork(child.cgroups.values(), host);
+  runProgram(found.program, child, (exit) => host.processes.end(child, exit));
+  oomIfOverLimit(child, host);
+  return { pid, exited };
+}
+
+/** A charge over a memory limit on the way up makes the OOM killer take the new process. */
+function oomIfOverLimit(child: SimProcess, host: SpawnHost): void {
+  for (const start of child.charges.values()) {
+    for (let cg: CgroupNode | null = start; cg !== null; cg = cg.parent) {
+      if (cg.parent === null || !controllerActive(cg, 'memory')) continue;
+      const limit = cg.settings.get(cg.hierarchy.version === 2 ? 'memory.max' : 'memory.limit_in_bytes');
+      if (limit === undefined || limit === 'max' || memoryUsage(cg, host) <= Number(limit)) continue;
+      bump(cg, cg.hierarchy.version === 2 ? 'memory.oom_kill' : 'memory.failcnt');
+      if (cg.hierarchy.version === 2) bump(cg, 'memory.oom');
+      else bump(cg, 'memory.oom_kill');
+      setImmediate(() => host.signal(child, SIGNALS.SIGKILL!));
+      return;
+    }
+  }
+}
+
