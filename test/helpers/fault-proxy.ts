@@ -104,11 +104,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           data[action.at - sent] = data[action.at - sent]! ^ 0xff;
         }
         if ((action?.kind === 'cut' || action?.kind === 'stall') && sent + data.length >= action.afterBytes) {
-          res.write(data.subarray(0, action.afterBytes - sent));
-          sent = action.afterBytes;
           up.destroy();
-          // cut: the client sees the connection close mid-body. stall: it sees nothing more, ever.
-          if (action.kind === 'cut') res.destroy();
+          // cut: the client sees the connection close mid-body, once the bytes before the cut are
+          // flushed. stall: it sees nothing more, ever.
+          res.write(data.subarray(0, action.afterBytes - sent), () => {
+            if (action.kind === 'cut') res.destroy();
+          });
+          sent = action.afterBytes;
           return;
         }
         sent += data.length;
