@@ -4,6 +4,7 @@ import { detectLang, type Lang } from '../i18n/lang.js';
 import { printError, printLines, type Io } from './output.js';
 import { runDoctor } from './commands/doctor.js';
 import { runLearn } from './commands/learn.js';
+import { runPull } from './commands/pull.js';
 import { VERSION } from '../version.js';
 
 export interface GlobalOptions {
@@ -19,6 +20,7 @@ const USAGE = [
   'commands:',
   '  learn [lesson]   the step-through tour (what npm start runs)',
   '  doctor           what this machine can do, and which lessons run for real',
+  '  pull REF         download an image from a registry (--platform os/arch[/variant], -q)',
   '  version          print the version',
   '  help             this text',
   '',
@@ -81,6 +83,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await runDoctor(options, io);
       case 'learn':
         return await runLearn(options, rest, io);
+      case 'pull':
+        return await runPull(options, rest, io);
       default:
         throw usageError(`unknown command ${JSON.stringify(command)}`);
     }

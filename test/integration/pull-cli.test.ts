@@ -1,0 +1,175 @@
+/**
+`glassbox pull` end to end: the real registry, the real store (src/store) in a temp dir, and
+what the user sees: plain lines, a redrawn terminal, --quiet, --json, and Ctrl-C.
+*/
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { runPull } from '../../src/cli/commands/pull.js';
+import { runCli } from '../../src/cli/run.js';
+import type { GlobalOptions } from '../../src/cli/run.js';
+import { openStore } from '../../src/store/store.js';
+import { describeWithRegistry, processAlive, startRegistry, type TestRegistry } from '../helpers/registry.js';
+import { pushFixtures, type Fixtures } from '../helpers/fixture-images.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
+
+const GLOBAL: GlobalOptions = { json: false, lang: 'en', kernel: 'auto', plain: false };
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function capture(tty = false): { io: { stdout: PassThrough & { isTTY?: boolean }; stderr: PassThrough }; text: () => { out: string; err: string } } {
+  const stdout: PassThrough & { isTTY?: boolean } = new PassThrough();
+  if (tty) stdout.isTTY = true;
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  return { io: { stdout, stderr }, text: () => ({ out, err }) };
+}
+
+describeWithRegistry('glassbox pull (the command)', 'none', () => {
+  let registry: TestRegistry;
+  let proxy: FaultProxy;
+  let fixtures: Fixtures;
+  let home: string;
+  const root = () => join(home, 'images');
+  const openSink = () => openStore({ root: root() });
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    fixtures = await pushFixtures(registry);
+    proxy = await startFaultProxy(registry.origin);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    const pid = registry?.pid;
+    await registry?.stop();
+    if (pid !== undefined) expect(processAlive(pid)).toBe(false);
+  });
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'glassbox-home-'));
+  });
+  afterEach(() => {
+    proxy.clearRules();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function pull(args: string[], options: { tty?: boolean; json?: boolean; signals?: EventEmitter } = {}): Promise<Captured> {
+    const { io, text } = capture(options.tty);
+    const code = await runPull({ ...GLOBAL, json: options.json ?? false }, args, io, {
+      openSink,
+      ...(options.signals ? { signals: options.signals as unknown as NodeJS.Process } : {}),
+    });
+    return { code, ...text() };
+  }
+
+  const ref = (name: Parameters<Fixtures['repo']>[0]) => `${registry.host}/${fixtures.repo(name)}:v1`;
+
+  it('prints Docker-like plain lines and stores the image', async () => {
+    const { code, out } = await pull([ref('oci')]);
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe(`Pulling ${ref('oci')} from ${registry.origin}`);
+    for (const layer of fixtures.oci.layers) expect(lines).toContain(`${layer.descriptor.digest.slice(7, 19)}: Download complete`);
+    expect(lines).toContain(`Digest: ${fixtures.oci.manifest.descriptor.digest}`);
+    expect(lines.at(-1)).toBe(ref('oci'));
+    const { store } = await openSink();
+    try {
+      const stored = store.resolveImage(ref('oci'));
+      expect(stored.manifestDescriptor.digest).toBe(fixtures.oci.manifest.descriptor.digest);
+      expect(stored.names).toContain(ref('oci'));
+      for (const blob of [fixtures.oci.config, ...fixtures.oci.layers]) expect(store.hasBlob(blob.descriptor.digest)).toBe(true);
+    } finally {
+      await store.close();
+    }
+
+    const again = await pull([ref('oci')]);
+    expect(again.out).toContain(`${fixtures.oci.layers[0]!.descriptor.digest.slice(7, 19)}: Already exists`);
+    expect(again.out).toContain(`Status: Image is up to date for ${ref('oci')}`);
+  });
+
+  it('redraws one line per layer on a terminal', async () => {
+    const { code, out } = await pull([ref('big')], { tty: true });
+    expect(code).toBe(0);
+    expect(out).toMatch(/\x1b\[\d+A/);
+    expect(out).toMatch(/: Downloading {2}\d/);
+    // The last frame (after the last cursor-up): header, a line per layer, footer; then the name.
+    const lastFrame = out.slice(out.lastIndexOf('A\x1b[2K') + 1).split('\x1b[2K').join('').trimEnd().split('\n');
+    expect(lastFrame).toEqual([
+      `Pulling ${ref('big')} from ${registry.origin}`,
+      `Image ${fixtures.big.manifest.descriptor.digest.slice(7, 19)}`,
+      ...fixtures.big.layers.map((layer) => `${layer.descriptor.digest.slice(7, 19)}: Download complete`),
+      `Digest: ${fixtures.big.manifest.descriptor.digest}`,
+      expect.stringMatching(new RegExp(`^Status: Downloaded 4\\.\\d+MB in \\d+\\.\\d s for ${ref('big')}$`)),
+      ref('big'),
+    ]);
+  });
+
+  it('--quiet prints only the name; --json prints events and the result', async () => {
+    expect((await pull(['-q', '--platform', 'linux/arm64', ref('multi')])).out).toBe(`${ref('multi')}\n`);
+    const { out } = await pull(['--platform', 'linux/amd64', ref('multi')], { json: true });
+    const events = out.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; [key: string]: unknown });
+    expect(events[0]?.type).toBe('resolving');
+    expect(events.some((e) => e.type === 'layer' && e.state === 'done')).toBe(true);
+    expect(events.at(-1)).toMatchObject({
+      type: 'pulled',
+      digest: fixtures.multi.amd64.manifest.descriptor.digest,
+      index: fixtures.multi.index.descriptor.digest,
+      platform: 'linux/amd64',
+    });
+  });
+
+  it('refuses bad input before touching the network', async () => {
+    const from = proxy.requests.length;
+    await expect(pull(['Bad/Name:x:y'])).rejects.toMatchObject({ code: 'OCI_REFERENCE_INVALID' });
+    await expect(pull(['--platform', 'linux', ref('oci')])).rejects.toMatchObject({ code: 'OCI_PLATFORM_INVALID' });
+    await expect(pull([])).rejects.toMatchObject({ code: 'CLI_USAGE' });
+    await expect(pull(['--stall-timeout', 'soon', ref('oci')])).rejects.toMatchObject({ code: 'CLI_USAGE' });
+    expect(proxy.requests.length).toBe(from);
+  });
+
+  it('stops on Ctrl-C with exit 130, leaving no temp file and no name in the store', async () => {
+    const big = fixtures.big.layers[0]!.descriptor.digest;
+    proxy.addRule({ path: new RegExp(`/blobs/${big}$`), action: { kind: 'stall', afterBytes: 300_000 } });
+    const signals = new EventEmitter();
+    const pulling = pull([`${proxy.host}/${fixtures.repo('big')}:v1`], { signals });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    signals.emit('SIGINT');
+    const { code, err } = await pulling;
+    expect(code).toBe(130);
+    expect(err).toContain('pull interrupted');
+    expect(signals.listenerCount('SIGINT')).toBe(0);
+    const { store } = await openSink();
+    try {
+      expect(store.readIndex().manifests).toHaveLength(0);
+      expect(store.hasBlob(big)).toBe(false);
+      expect(readdirSync(store.paths.tmpDir)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is wired into the CLI as `glassbox pull`', async () => {
+    const saved = process.env.GLASSBOX_HOME;
+    process.env.GLASSBOX_HOME = home;
+    try {
+      const { io, text } = capture();
+      expect(await runCli(['pull', ref('docker')], io)).toBe(0);
+      expect(text().out.trimEnd().split('\n').at(-1)).toBe(ref('docker'));
+      const help = capture();
+      await runCli(['help'], help.io);
+      expect(help.text().out).toMatch(/pull REF/);
+    } finally {
+      if (saved === undefined) delete process.env.GLASSBOX_HOME;
+      else process.env.GLASSBOX_HOME = saved;
+    }
+  });
+});
