@@ -58,6 +58,18 @@ export function lookupMerged(parent: MergedEntry, name: string): MergedEntry | n
   return { path: [...parent.path, name], upper, lowers };
 }
 
+/**
+ovl_lower_positive(): whether a lower layer still has the name below this directory, even when upper
+shadows it with a file. Removing such a name needs a whiteout, or the lower one would come back.
+*/
+export function lowerHas(parent: MergedEntry, name: string): boolean {
+  for (const lower of parent.lowers) {
+    const found = lower.inode.children.get(name);
+    if (found !== undefined) return !isWhiteout(found);
+  }
+  return false;
+}
+
 /** The merged directory listing: upper first, then each lower, hidden by whiteouts above. */
 export function listMerged(dir: MergedEntry): string[] {
   const layers = [...(dir.upper !== null && isDir(dir.upper) ? [dir.upper] : []), ...dir.lowers.map((l) => l.inode)];

@@ -11,6 +11,7 @@ import {
   encodeOrigin,
   fromLayerXattr,
   listMerged,
+  lowerHas,
   lookupMerged,
   mergedRoot,
   toLayerXattr,
@@ -159,15 +160,18 @@ export class OverlayFs implements SimFs {
     const entry = this.entry(node);
     // rmdir(2): ENOTEMPTY when the merged directory still lists anything.
     if (isDir(topInode(entry)) && listMerged(entry).length > 0) throw new ErrnoFailure(ERRNO.ENOTEMPTY);
-    const parentUpper = this.copyUp(this.entry(dir));
+    const parent = this.entry(dir);
+    const parentUpper = this.copyUp(parent);
     if (entry.upper !== null) this.upper.fs.unlinkEntry(parentUpper, name);
-    if (entry.lowers.length > 0) this.whiteout(parentUpper, name);
+    if (lowerHas(parent, name)) this.whiteout(parentUpper, name);
   }
 
   rename(fromDir: FsNode, fromName: string, toDir: FsNode, toName: string): void {
-    const source = lookupMerged(this.entry(fromDir), fromName);
+    const fromParent = this.entry(fromDir);
+    const toParent = this.entry(toDir);
+    const source = lookupMerged(fromParent, fromName);
     if (source === null) throw new ErrnoFailure(ERRNO.ENOENT);
-    const target = lookupMerged(this.entry(toDir), toName);
+    const target = lookupMerged(toParent, toName);
     const dir = isDir(topInode(source));
     // overlayfs without redirect_dir: a directory that has lower parts cannot be moved (EXDEV).
     if (dir && source.lowers.length > 0 && !(source.upper !== null && isOpaque(source.upper))) throw new ErrnoFailure(ERRNO.EXDEV);
@@ -176,9 +180,9 @@ export class OverlayFs implements SimFs {
     const fromUpper = this.copyUp(this.entry(fromDir));
     const toUpper = this.copyUp(this.entry(toDir));
     this.upper.fs.unlinkEntry(fromUpper, fromName);
-    if (source.lowers.length > 0) this.whiteout(fromUpper, fromName);
+    if (lowerHas(fromParent, fromName)) this.whiteout(fromUpper, fromName);
     this.upper.fs.unlinkEntry(toUpper, toName);
-    if (dir && target !== null && target.lowers.length > 0) moved.xattrs.set(`${OVERLAY_PREFIX}opaque`, Buffer.from('y'));
+    if (dir && lowerHas(toParent, toName)) moved.xattrs.set(`${OVERLAY_PREFIX}opaque`, Buffer.from('y'));
     this.upper.fs.link(toUpper, toName, moved);
   }
 

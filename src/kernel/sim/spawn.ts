@@ -17,16 +17,19 @@ const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sb
 /** What a small program like sleep has resident: 64 pages. */
 const PROGRAM_MEMORY = 64 * 4096;
 
+/** What exec ends up running: one of the model's programs, or a script the model has no shell for. */
+type Image = { kind: 'program'; program: ProgramName; argv: string[] } | { kind: 'script'; commands: boolean };
+
 interface Found {
   path: string;
-  program: ProgramName;
+  image: Image;
 }
 
 /**
 execvp(3): try each PATH directory (or the path itself when it has a slash); EACCES if some candidate
-was not executable, ENOENT if none existed; a file that is not one of the model's programs is ENOEXEC.
+was not executable, ENOENT if none existed.
 */
-function findProgram(ctx: VfsContext, file: string, read: (path: string) => Buffer): Found {
+function findExecutable(ctx: VfsContext, file: string): { path: string } {
   const candidates = file.includes('/') ? [file] : PATH.map((dir) => `${dir}/${file}`);
   let denied = false;
   for (const candidate of candidates) {
@@ -43,11 +46,33 @@ function findProgram(ctx: VfsContext, file: string, read: (path: string) => Buff
       denied = true;
       continue;
     }
-    const program = programOf(read(candidate));
-    if (program === undefined) throw new ErrnoFailure(ENOEXEC);
-    return { path: resolved.path, program };
+    return { path: candidate };
   }
   throw new ErrnoFailure(denied ? ERRNO.EACCES : ERRNO.ENOENT);
+}
+
+/**
+What execve(2) makes of a file: one of the model's programs; a `#!` script, whose interpreter must
+exist (ENOENT) and be a program; anything else fails with ENOEXEC, on which execvp(3) (and so Node's
+spawn) runs it with /bin/sh. The model has no shell: such a script ends as if every command in it
+were unknown, with status 127, or 0 when it has no commands at all.
+*/
+function loadImage(ctx: VfsContext, path: string, argv: string[], read: (path: string) => Buffer): Image {
+  const content = read(path);
+  const program = programOf(content);
+  if (program !== undefined) return { kind: 'program', program, argv };
+  const text = content.toString('utf8');
+  if (text.startsWith('#!')) {
+    const [interpreter, ...args] = text.slice(2).split('\n')[0]!.trim().split(/\s+/);
+    if (interpreter === undefined || interpreter === '') throw new ErrnoFailure(ENOEXEC);
+    const found = findExecutable(ctx, interpreter.includes('/') ? interpreter : `./${interpreter}`);
+    const inner = programOf(read(found.path));
+    // A script whose interpreter is itself a script: the model stops at one level.
+    if (inner === undefined) throw new ErrnoFailure(ENOEXEC);
+    return { kind: 'program', program: inner, argv: [interpreter, ...args.slice(0, 1), path, ...argv.slice(1)] };
+  }
+  const commands = text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  return { kind: 'script', commands };
 }
 
 export interface SpawnHost extends CgroupHost {
@@ -62,7 +87,8 @@ when it is moved (cgroup v2 and v1's default move_charge_at_immigrate=0 both wor
 export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProcess, argv: string[], read: (path: string) => Buffer): SpawnedProcess {
   const file = argv[0];
   if (file === undefined || file === '') throw new ErrnoFailure(file === undefined ? ERRNO.EINVAL : ERRNO.ENOENT);
-  const found = findProgram(ctx, file, read);
+  const path = findExecutable(ctx, file).path;
+  const found: Found = { path: resolveExisting(ctx, path, true).path, image: loadImage(ctx, path, argv, read) };
   chargeFork(parent.cgroups.values(), host);
   const pid = host.processes.allocatePid();
   let settle!: (exit: ProcessExit) => void;
@@ -72,7 +98,7 @@ export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProces
     pid,
     ppid: parent.pid,
     comm: found.path.split('/').pop()!.slice(0, 15),
-    argv: [...argv],
+    argv: found.image.kind === 'program' ? found.image.argv : ['/bin/sh', path, ...argv.slice(1)],
     exe: found.path,
     caps: { ...parent.caps },
     cgroups: new Map(parent.cgroups),
@@ -87,7 +113,12 @@ export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProces
   };
   host.processes.add(child);
   raisePeaksAfterFork(child.cgroups.values(), host);
-  runProgram(found.program, child, (exit) => host.processes.end(child, exit));
+  const end = (exit: ProcessExit): void => host.processes.end(child, exit);
+  if (found.image.kind === 'program') runProgram(found.image.program, child, end);
+  else {
+    const code = found.image.commands ? 127 : 0;
+    setImmediate(() => end({ code, signal: null }));
+  }
   oomIfOverLimit(child, host);
   return { pid, exited };
 }
