@@ -5,6 +5,7 @@ import { MNT, MS, S_IF, XATTR } from '../../src/kernel/flags.js';
 import type { Kernel } from '../../src/kernel/types.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
 import { parseMountInfo } from '../../src/observe/mountinfo.js';
+import { detectCgroupLayout, findCgroupHierarchy, ownCgroupDir } from '../../src/observe/cgroup-layout.js';
 import { describeGateOutcome, realContractCgroup, realKernelGate } from '../helpers/real-kernel.js';
 import { detachMountsUnder, exists, removeTree } from '../helpers/scratch.js';
 
@@ -17,7 +18,10 @@ type Step = [string, ...(string | number | null)[]];
 
 interface Vars {
   D: string;
+  /** Our own cgroup in the pids, cpu and memory hierarchies. */
   G: string;
+  C: string;
+  M: string;
 }
 
 const FILE_STEPS: Step[] = [
@@ -317,6 +321,60 @@ const CGROUP_STEPS: Step[] = [
   ['rmdir', '$G/glassbox-diff'],
 ];
 
+const CPU_MEMORY_STEPS: Step[] = [
+  ['mkdir', '$C/glassbox-diff'],
+  ['readdir', '$C/glassbox-diff'],
+  ...['cpu.cfs_quota_us', 'cpu.cfs_period_us', 'cpu.shares', 'cpu.stat'].map((f): Step => ['readFile', `$C/glassbox-diff/${f}`]),
+  ...['50000', '-1', '-2', '0', '500', 'max', 'abc', '1000', ' 2000 '].flatMap((v): Step[] => [
+    ['writeFile', '$C/glassbox-diff/cpu.cfs_quota_us', v],
+    ['readFile', '$C/glassbox-diff/cpu.cfs_quota_us'],
+  ]),
+  ...['100', '999', '1000', '1000000', '1000001', 'abc', '-5'].flatMap((v): Step[] => [
+    ['writeFile', '$C/glassbox-diff/cpu.cfs_period_us', v],
+    ['readFile', '$C/glassbox-diff/cpu.cfs_period_us'],
+  ]),
+  ...['0', '1', '2', '1024', '262144', '262145', '-5', 'abc'].flatMap((v): Step[] => [
+    ['writeFile', '$C/glassbox-diff/cpu.shares', v],
+    ['readFile', '$C/glassbox-diff/cpu.shares'],
+  ]),
+  ['writeFile', '$C/glassbox-diff/cpu.stat', '1'],
+  ['writeFile', '$C/glassbox-diff/cpu.idle', '1'],
+  ['writeFile', '$C/glassbox-diff/cpu.idle', '2'],
+  ['readFile', '$C/glassbox-diff/cpu.idle'],
+  ['writeFile', '$C/glassbox-diff/notify_on_release', ' 1'],
+  ['writeFile', '$C/glassbox-diff/cpu.shares', '512\n'],
+  ['rmdir', '$C/glassbox-diff'],
+  ['mkdir', '$M/glassbox-diff'],
+  ['readdir', '$M/glassbox-diff'],
+  ...['memory.limit_in_bytes', 'memory.usage_in_bytes', 'memory.oom_control', 'memory.failcnt', 'memory.swappiness', 'memory.use_hierarchy'].map((f): Step => ['readFile', `$M/glassbox-diff/${f}`]),
+  ...['100', '4096', '1k', '10m', '1g', '1G', '1t', 'max', '-1', 'abc', '', ' 5', '0x10000', '12345678', '-2'].flatMap((v): Step[] => [
+    ['writeFile', '$M/glassbox-diff/memory.limit_in_bytes', v],
+    ['readFile', '$M/glassbox-diff/memory.limit_in_bytes'],
+  ]),
+  ...['1', '2', '0', 'x'].flatMap((v): Step[] => [
+    ['writeFile', '$M/glassbox-diff/memory.oom_control', v],
+    ['readFile', '$M/glassbox-diff/memory.oom_control'],
+  ]),
+  ['writeFile', '$M/glassbox-diff/memory.failcnt', '5'],
+  ['writeFile', '$M/glassbox-diff/memory.usage_in_bytes', '5'],
+  ['writeFile', '$M/glassbox-diff/memory.swappiness', '201'],
+  ['writeFile', '$M/glassbox-diff/memory.swappiness', '200'],
+  ['readFile', '$M/glassbox-diff/memory.swappiness'],
+  ['writeFile', '$M/glassbox-diff/memory.use_hierarchy', '0'],
+  ['readFile', '$M/glassbox-diff/memory.force_empty'],
+  ['readFile', '$M/glassbox-diff/memory.pressure_level'],
+  ['writeFile', '$M/glassbox-diff/cgroup.event_control', '1'],
+  ['writeFile', '$M/glassbox-diff/memory.kmem.limit_in_bytes', '1m'],
+  ['writeFile', '$M/glassbox-diff/memory.move_charge_at_immigrate', '1'],
+  ['writeFile', '$M/glassbox-diff/memory.limit_in_bytes', '2m'],
+  ['writeFile', '$M/glassbox-diff/memory.memsw.limit_in_bytes', '1m'],
+  ['writeFile', '$M/glassbox-diff/memory.memsw.limit_in_bytes', '4m'],
+  ['readFile', '$M/glassbox-diff/memory.memsw.limit_in_bytes'],
+  ['readFile', '$M/glassbox-diff/memory.numa_stat'],
+  ['writeFile', '$C/glassbox-diff/cpu.idle', '2'],
+  ['rmdir', '$M/glassbox-diff'],
+];
+
 const PROCESS_STEPS: Step[] = [
   ['spawn', '/nonexistent/glassbox'],
   ['spawn', '$D/script'],
@@ -346,11 +404,12 @@ const PROCESS_STEPS: Step[] = [
 ];
 
 function subst(value: string | number | null, vars: Vars & { P: string }): string | number | null {
-  return typeof value === 'string' ? value.replaceAll('$D', vars.D).replaceAll('$G', vars.G).replaceAll('$P', vars.P) : value;
+  if (typeof value !== 'string') return value;
+  return value.replaceAll('$D', vars.D).replaceAll('$G', vars.G).replaceAll('$C', vars.C).replaceAll('$M', vars.M).replaceAll('$P', vars.P);
 }
 
 function unsubst(text: string, vars: Vars & { P: string }): string {
-  let out = text.replaceAll(vars.D, '$D').replaceAll(vars.G, '$G');
+  let out = text.replaceAll(vars.D, '$D').replaceAll(vars.G, '$G').replaceAll(vars.C, '$C').replaceAll(vars.M, '$M');
   if (vars.P !== '') out = out.replaceAll(vars.P, '$P');
   return out;
 }
@@ -411,7 +470,8 @@ async function runOne(k: Kernel, op: string, args: (string | number | null)[], v
     case 'readFile':
       return JSON.stringify(k.readFile(a[0]));
     case 'readdir':
-      return [...k.readdir(a[0])].sort().join(' ');
+      // memory.shown_ram_in_bytes is a patch of this host's kernel, not an upstream file.
+      return [...k.readdir(a[0])].filter((n) => n !== 'memory.shown_ram_in_bytes').sort().join(' ');
     case 'readlink':
       return k.readlink(a[0]);
     case 'getxattr':
@@ -436,6 +496,13 @@ async function runOne(k: Kernel, op: string, args: (string | number | null)[], v
   }
 }
 
+/** Our own v1 cpu and memory groups ('' where there is no such v1 hierarchy). */
+function ownDirs(kernel: Kernel): { C: string; M: string } {
+  const layout = detectCgroupLayout(kernel);
+  const dir = (controller: string): string => (findCgroupHierarchy(layout, controller)?.version === 1 ? ownCgroupDir(layout, controller) ?? '' : '');
+  return { C: dir('cpu'), M: dir('memory') };
+}
+
 const gate = await realKernelGate();
 if (gate.mode !== 'run') {
   describeGateOutcome('simulated kernel against the real one', gate);
@@ -444,18 +511,20 @@ if (gate.mode !== 'run') {
     const real = gate.createKernel();
     const realRoots: string[] = [];
     let realCgroup = '';
+    let realDirs = { C: '', M: '' };
 
     beforeAll(() => {
       const cgroup = realContractCgroup(real);
       realCgroup = 'parent' in cgroup ? cgroup.parent : '';
+      realDirs = ownDirs(real);
     });
 
     afterAll(() => {
-      for (const group of [`${realCgroup}/glassbox-diff/child`, `${realCgroup}/glassbox-diff`]) {
-        if (realCgroup === '' || !exists(real, group)) continue;
-        real.rmdir(group);
+      const parents = [realCgroup, realDirs.C, realDirs.M].filter((p) => p !== '');
+      for (const parent of parents) {
+        for (const group of [`${parent}/glassbox-diff/child`, `${parent}/glassbox-diff`]) if (exists(real, group)) real.rmdir(group);
+        expect(exists(real, `${parent}/glassbox-diff`)).toBe(false);
       }
-      expect(realCgroup === '' || !exists(real, `${realCgroup}/glassbox-diff`)).toBe(true);
       for (const dir of realRoots) {
         detachMountsUnder(real, dir);
         removeTree(real, dir);
@@ -469,9 +538,9 @@ if (gate.mode !== 'run') {
       const realDir = real.mkdtemp(`${tmpdir()}/glassbox-diff-`);
       realRoots.push(realDir);
       const simDir = sim.mkdtemp('/tmp/glassbox-diff-');
-      const onReal = await runSteps(real, steps, { D: realDir, G: realCgroup });
+      const onReal = await runSteps(real, steps, { D: realDir, G: realCgroup, ...realDirs });
       detachMountsUnder(real, realDir);
-      const onSim = await runSteps(sim, steps, { D: simDir, G: 'parent' in simCgroup ? simCgroup.parent : '' });
+      const onSim = await runSteps(sim, steps, { D: simDir, G: 'parent' in simCgroup ? simCgroup.parent : '', ...ownDirs(sim) });
       expect(onSim).toEqual(onReal);
     }
 
@@ -483,6 +552,10 @@ if (gate.mode !== 'run') {
     it('cgroup v1 pids: limits, moves, busy groups, what cgroupfs refuses', async (test) => {
       if (realCgroup === '') test.skip();
       await compare(CGROUP_STEPS);
+    });
+    it('cgroup v1 cpu and memory: what the limit files accept and how they read back', async (test) => {
+      if (realDirs.C === '' || realDirs.M === '') test.skip();
+      await compare(CPU_MEMORY_STEPS);
     });
   });
 }

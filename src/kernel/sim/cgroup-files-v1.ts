@@ -19,7 +19,7 @@ function flagFile(name: string, scope: CgroupFile['scope'] = 'all'): CgroupFile 
     scope,
     read: (cg) => `${setting(cg, name, '0')}\n`,
     // write_u64 handlers: any number; non-zero sets the flag.
-    write: (cg, text) => cg.settings.set(name, kstrtoull(strip(text)) === 0n ? '0' : '1'),
+    write: (cg, text) => cg.settings.set(name, kstrtoull(text) === 0n ? '0' : '1'),
   };
 }
 
@@ -57,7 +57,8 @@ function quotaFile(): CgroupFile {
     scope: 'all',
     read: (cg) => `${setting(cg, 'cpu.cfs_quota_us', '-1')}\n`,
     write: (cg, text) => {
-      const quota = kstrtoll(strip(text));
+      // write_s64 handlers take the text as written: a trailing newline, but no other spaces.
+      const quota = kstrtoll(text);
       // sched: no bandwidth control on the root group; a quota must be at least 1ms; negative means none.
       if (cg.parent === null) throw new ErrnoFailure(ERRNO.EINVAL);
       if (quota >= 0n && quota < 1000n) throw new ErrnoFailure(ERRNO.EINVAL);
@@ -73,7 +74,7 @@ function periodFile(): CgroupFile {
     scope: 'all',
     read: (cg) => `${setting(cg, 'cpu.cfs_period_us', '100000')}\n`,
     write: (cg, text) => {
-      const period = kstrtoull(strip(text));
+      const period = kstrtoull(text);
       if (cg.parent === null || period < 1000n || period > 1000000n) throw new ErrnoFailure(ERRNO.EINVAL);
       cg.settings.set('cpu.cfs_period_us', String(period));
     },
@@ -95,6 +96,72 @@ function cpusetFile(name: 'cpuset.cpus' | 'cpuset.mems'): CgroupFile {
       cg.settings.set(name, formatCpuList(ids));
     },
   };
+}
+
+/** A write_s64 file that keeps a number within bounds (EINVAL outside). */
+function numberFile(name: string, fallback: string, min: bigint, max: bigint): CgroupFile {
+  return {
+    name,
+    mode: 0o644,
+    scope: 'all',
+    read: (cg) => `${setting(cg, name, fallback)}\n`,
+    write: (cg, text) => {
+      const value = kstrtoll(text);
+      if (value < min || value > max) throw new ErrnoFailure(ERRNO.EINVAL);
+      cg.settings.set(name, String(value));
+    },
+  };
+}
+
+/**
+The deprecated and rarely used memory files a 6.x kernel still lists: kmem limits are accepted and
+ignored, memsw limits may not go below the memory limit, charge moving is refused (EINVAL), and the
+event files are there for eventfd registration only (EINVAL when read).
+*/
+function legacyMemoryFiles(): CgroupFile[] {
+  const zero = (name: string, mode = 0o644): CgroupFile => ({ name, mode, scope: 'all', read: () => '0\n', write: mode === 0o644 ? () => undefined : undefined });
+  const limit = (name: string): CgroupFile => ({
+    name,
+    mode: 0o644,
+    scope: 'all',
+    read: () => `${V1_MEMORY_MAX}\n`,
+    write: (_cg, text) => void parseMemoryLimit(text, '-1'),
+  });
+  return [
+    { name: 'cgroup.event_control', mode: 0o200, scope: 'all', write: () => {
+      throw new ErrnoFailure(ERRNO.EINVAL);
+    } },
+    zero('memory.kmem.failcnt'),
+    limit('memory.kmem.limit_in_bytes'),
+    zero('memory.kmem.max_usage_in_bytes'),
+    { name: 'memory.kmem.slabinfo', mode: 0o444, scope: 'all', read: () => '' },
+    zero('memory.kmem.tcp.failcnt'),
+    limit('memory.kmem.tcp.limit_in_bytes'),
+    zero('memory.kmem.tcp.max_usage_in_bytes'),
+    zero('memory.kmem.tcp.usage_in_bytes', 0o444),
+    zero('memory.kmem.usage_in_bytes', 0o444),
+    zero('memory.memsw.failcnt'),
+    {
+      name: 'memory.memsw.limit_in_bytes',
+      mode: 0o644,
+      scope: 'all',
+      read: (cg) => `${setting(cg, 'memory.memsw.limit_in_bytes', V1_MEMORY_MAX)}\n`,
+      write: (cg, text) => {
+        const bytes = parseMemoryLimit(text, '-1') * PAGE_SIZE;
+        // cgroup-v1/memory.rst: memory+swap may not be below the memory limit.
+        if (cg.parent === null || bytes < BigInt(setting(cg, 'memory.limit_in_bytes', V1_MEMORY_MAX))) throw new ErrnoFailure(ERRNO.EINVAL);
+        cg.settings.set('memory.memsw.limit_in_bytes', String(bytes));
+      },
+    },
+    zero('memory.memsw.max_usage_in_bytes'),
+    { name: 'memory.memsw.usage_in_bytes', mode: 0o444, scope: 'all', read: (cg, host) => `${memoryUsage(cg, host)}\n` },
+    { name: 'memory.move_charge_at_immigrate', mode: 0o644, scope: 'all', read: () => '0\n', write: (_cg, text) => {
+      // Deprecated: moving charges is no longer done; only 0 is accepted.
+      if (kstrtoull(text) !== 0n) throw new ErrnoFailure(ERRNO.EINVAL);
+    } },
+    { name: 'memory.numa_stat', mode: 0o444, scope: 'all', read: () => ['total', 'file', 'anon', 'unevictable'].map((k) => `${k}=0 N0=0\n`).join('') + ['total', 'file', 'anon', 'unevictable'].map((k) => `hierarchical_${k}=0 N0=0\n`).join('') },
+    { name: 'memory.pressure_level', mode: 0o444, scope: 'all' },
+  ];
 }
 
 const DEVICE_RULE = /^(a|[cb] (\d+|\*):(\d+|\*) [rwm]{1,3})$/;
@@ -125,7 +192,7 @@ export const V1_CONTROLLER_FILES: Record<string, CgroupFile[]> = {
       scope: 'all',
       read: (cg) => `oom_kill_disable ${setting(cg, 'memory.oom_control', '0')}\nunder_oom 0\noom_kill ${count(cg, 'memory.oom_kill')}\n`,
       write: (cg, text) => {
-        const value = kstrtoull(strip(text));
+        const value = kstrtoull(text);
         // cgroup-v1/memory.rst: only 0 or 1, and not on the root.
         if (cg.parent === null || value > 1n) throw new ErrnoFailure(ERRNO.EINVAL);
         cg.settings.set('memory.oom_control', String(value));
@@ -139,7 +206,7 @@ export const V1_CONTROLLER_FILES: Record<string, CgroupFile[]> = {
       scope: 'all',
       read: (cg) => `${setting(cg, 'memory.swappiness', '60')}\n`,
       write: (cg, text) => {
-        const value = kstrtoull(strip(text));
+        const value = kstrtoull(text);
         if (value > 200n) throw new ErrnoFailure(ERRNO.EINVAL);
         cg.settings.set('memory.swappiness', String(value));
       },
@@ -147,8 +214,9 @@ export const V1_CONTROLLER_FILES: Record<string, CgroupFile[]> = {
     { name: 'memory.usage_in_bytes', mode: 0o444, scope: 'all', read: (cg, host) => `${memoryUsage(cg, host)}\n` },
     // Linux 6.x: hierarchy is always on; writing 0 is refused.
     { name: 'memory.use_hierarchy', mode: 0o644, scope: 'all', read: () => '1\n', write: (_cg, text) => {
-      if (kstrtoull(strip(text)) !== 1n) throw new ErrnoFailure(ERRNO.EINVAL);
+      if (kstrtoull(text) !== 1n) throw new ErrnoFailure(ERRNO.EINVAL);
     } },
+    ...legacyMemoryFiles(),
   ],
   cpu: [
     quotaFile(),
@@ -160,16 +228,23 @@ export const V1_CONTROLLER_FILES: Record<string, CgroupFile[]> = {
       read: (cg) => `${setting(cg, 'cpu.shares', '1024')}\n`,
       // sched: clamped to 2..262144.
       write: (cg, text) => {
-        const shares = kstrtoull(strip(text));
+        const shares = kstrtoull(text);
+        // sched: an idle group has no weight of its own (EINVAL).
+        if (setting(cg, 'cpu.idle', '0') === '1') throw new ErrnoFailure(ERRNO.EINVAL);
         cg.settings.set('cpu.shares', String(shares < 2n ? 2n : shares > 262144n ? 262144n : shares));
       },
     },
     { name: 'cpu.stat', mode: 0o444, scope: 'all', read: () => 'nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n' },
+    { name: 'cpu.stat.local', mode: 0o444, scope: 'all', read: () => 'throttled_time 0\n' },
+    numberFile('cpu.cfs_burst_us', '0', 0n, 0xffffffffn),
+    numberFile('cpu.idle', '0', 0n, 1n),
+    numberFile('cpu.rt_period_us', '1000000', 1n, 0xffffffffn),
+    numberFile('cpu.rt_runtime_us', '0', -1n, 0xffffffffn),
   ],
   cpuacct: [
     { name: 'cpuacct.stat', mode: 0o444, scope: 'all', read: () => 'user 0\nsystem 0\n' },
     { name: 'cpuacct.usage', mode: 0o644, scope: 'all', read: () => '0\n', write: (_cg, text) => {
-      if (kstrtoull(strip(text)) !== 0n) throw new ErrnoFailure(ERRNO.EINVAL);
+      if (kstrtoull(text) !== 0n) throw new ErrnoFailure(ERRNO.EINVAL);
     } },
     { name: 'cpuacct.usage_percpu', mode: 0o444, scope: 'all', read: (_cg, host) => `${'0 '.repeat(host.cpuCount)}\n` },
   ],

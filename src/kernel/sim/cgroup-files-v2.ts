@@ -109,8 +109,11 @@ function rangedInt(name: string, fallback: string, min: bigint, max: bigint, err
     scope: 'nonroot',
     read: (cg) => `${setting(cg, name, fallback)}\n`,
     write: (cg, text) => {
-      const value = kstrtoll(strip(text));
+      // write_u64/write_s64 handlers parse the text as written (kstrtoll: a trailing newline only).
+      const value = kstrtoll(name === 'memory.oom.group' ? strip(text) : text);
       if (value < min || value > max) throw new ErrnoFailure(errno);
+      // sched: an idle group has no weight of its own (EINVAL).
+      if (name.startsWith('cpu.weight') && setting(cg, 'cpu.idle', '0') === '1') throw new ErrnoFailure(ERRNO.EINVAL);
       cg.settings.set(name, String(value));
     },
   };
