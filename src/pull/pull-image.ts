@@ -107,11 +107,19 @@ export async function pullImage(referenceText: string, sink: BlobSink, options: 
     const counts = { downloaded: 0, reused: 0 };
     const unique = [...new Map(image.layers.map((layer) => [layer.digest, layer])).values()];
     for (const layer of unique) emit({ type: 'layer', digest: layer.digest, size: layer.size, received: 0, state: 'waiting' });
-    await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal), () => abort.abort());
-
-    await storeBytes(sink, image.config, configBytes);
-    await storeBytes(sink, manifest.descriptor, manifest.bytes);
-    if (resolved.index) await storeBytes(sink, resolved.index.descriptor, resolved.index.bytes);
+    // Blobs are content-addressed, so the config may land while layers download: only the name must wait.
+    const storingConfig = storeBytes(sink, image.config, configBytes);
+    storingConfig.catch(() => abort.abort());
+    try {
+      await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal), () => abort.abort());
+    } finally {
+      await storingConfig.catch(() => undefined);
+    }
+    await storingConfig;
+    await Promise.all([
+      storeBytes(sink, manifest.descriptor, manifest.bytes),
+      ...(resolved.index ? [storeBytes(sink, resolved.index.descriptor, resolved.index.bytes)] : []),
+    ]);
     await sink.setRef({ name, manifest: manifest.descriptor, ...(resolved.index ? { index: resolved.index.descriptor } : {}) });
     emit({
       type: 'done',
