@@ -9,6 +9,9 @@ uname 265, gname 297, devmajor 329, devminor 337, prefix 345–500.
 */
 export const BLOCK = 512;
 
+const USTAR = Buffer.from('ustar\0', 'latin1');
+const GNU = Buffer.from('ustar  \0', 'latin1');
+
 export interface RawHeader {
   typeflag: string;
   name: Buffer;
@@ -42,22 +45,30 @@ A numeric field: octal digits padded with spaces or NULs, or base-256 (GNU, Go, 
 high bit of the first byte is set. Negative base-256 numbers are refused: no field here may be negative.
 */
 export function parseNumber(block: Buffer, start: number, length: number, name: string, offset: number): number {
-  const raw = block.subarray(start, start + length);
-  if ((raw[0]! & 0x80) !== 0) {
-    if ((raw[0]! & 0x40) !== 0) throw invalid(offset, `negative ${name}`);
-    let value = raw[0]! & 0x3f;
-    for (let i = 1; i < raw.length; i++) {
-      value = value * 256 + raw[i]!;
+  const end = start + length;
+  if ((block[start]! & 0x80) !== 0) {
+    if ((block[start]! & 0x40) !== 0) throw invalid(offset, `negative ${name}`);
+    let value = block[start]! & 0x3f;
+    for (let i = start + 1; i < end; i++) {
+      value = value * 256 + block[i]!;
       if (value > Number.MAX_SAFE_INTEGER) throw invalid(offset, `${name} is too large`);
     }
     return value;
   }
-  const text = raw.toString('latin1');
-  const match = /^[ \0]*([0-7]*)[ \0]*$/.exec(text);
-  if (match === null) throw invalid(offset, `${name} is not an octal number (${JSON.stringify(text)})`);
-  const digits = match[1]!;
-  if (digits === '') return 0;
-  const value = parseInt(digits, 8);
+  // Octal digits, with spaces or NULs before and after (a byte loop: this runs ~8 times per entry).
+  let i = start;
+  while (i < end && (block[i] === 0x20 || block[i] === 0)) i++;
+  let value = 0;
+  for (; i < end; i++) {
+    const byte = block[i]!;
+    if (byte < 0x30 || byte > 0x37) break;
+    value = value * 8 + (byte - 0x30);
+  }
+  for (; i < end; i++) {
+    if (block[i] !== 0x20 && block[i] !== 0) {
+      throw invalid(offset, `${name} is not an octal number (${JSON.stringify(block.subarray(start, end).toString('latin1'))})`);
+    }
+  }
   if (!Number.isSafeInteger(value)) throw invalid(offset, `${name} is too large`);
   return value;
 }
@@ -65,21 +76,18 @@ export function parseNumber(block: Buffer, start: number, length: number, name: 
 /** The checksum is the byte sum with its own field read as spaces; old tars summed signed bytes. */
 function checksumMatches(block: Buffer, offset: number): boolean {
   const stored = parseNumber(block, 148, 8, 'checksum', offset);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
+  let unsigned = 8 * 0x20;
+  for (let i = 0; i < 148; i++) unsigned += block[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += block[i]!;
+  if (stored === unsigned) return true;
+  let signed = unsigned;
+  for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && block[i]! > 127) signed -= 256;
+  return stored === signed;
 }
 
 export function decodeHeader(block: Buffer, offset: number): RawHeader {
   if (!checksumMatches(block, offset)) throw invalid(offset, 'checksum mismatch (not a tar archive, or corrupt)');
-  const magic = block.subarray(257, 263).toString('latin1');
-  const version = block.subarray(263, 265).toString('latin1');
-  const format = magic === 'ustar\0' ? 'ustar' : magic === 'ustar ' && version === ' \0' ? 'gnu' : 'v7';
+  const format = USTAR.compare(block, 257, 263) === 0 ? 'ustar' : GNU.compare(block, 257, 265) === 0 ? 'gnu' : 'v7';
   let name = field(block, 0, 100);
   // Only POSIX ustar has a prefix; GNU keeps atime and ctime in those bytes.
   if (format === 'ustar' && block[345] !== 0) name = Buffer.concat([field(block, 345, 155), Buffer.from('/'), name]);

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { UnpackLimits } from './limits.js';
 import { quoteName, refuse } from './refusal.js';
 import {
@@ -301,6 +302,8 @@ function stripNuls(data: Buffer): Buffer {
 }
 
 function decodeName(raw: Buffer, offset: number, what: string): string {
+  // Most names are ASCII: the fast path skips the validating decoder.
+  if (isAscii(raw)) return raw.toString('latin1');
   try {
     return utf8.decode(raw);
   } catch {
