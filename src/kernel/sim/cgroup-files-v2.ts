@@ -13,7 +13,8 @@ import {
   type CgroupHost,
 } from './cgroup-core.js';
 import { PAGE_COUNTER_MAX, PAGE_SIZE, kstrtoll, kstrtoull, parseMemoryLimit, strip } from './cgroup-parse.js';
-import { availableControllers, bump, controllerActive, descendants, type CgroupNode } from './cgroup-tree.js';
+import { availableControllers, bump, controllerActive, descendants, isDescendant, type CgroupNode } from './cgroup-tree.js';
+import type { SimProcess } from './processes.js';
 import { SIGNALS } from './signals.js';
 
 /** cgroup v2 interface files (Documentation/admin-guide/cgroup-v2.rst), as a 6.x kernel has them. */
@@ -76,16 +77,25 @@ function writeMemoryMax(cg: CgroupNode, text: string, host: CgroupHost): void {
   cg.settings.set('memory.max', formatLimit(pages));
   if (pages === PAGE_COUNTER_MAX) return;
   const limit = Number(pages * PAGE_SIZE);
+  const tried = new Set<number>();
   while (memoryUsage(cg, host) > limit) {
-    const victims = processesIn(cg, host).filter((p) => p.memoryBytes > 0 && p.charges.has(cg.hierarchy));
+    // The OOM killer picks the biggest member whose memory is charged here; a member charged
+    // elsewhere frees nothing. Processes the model cannot end (glassbox itself) are passed over.
+    const victims = processesIn(cg, host).filter((p) => !tried.has(p.pid) && p.memoryBytes > 0 && chargedBelow(p, cg));
     const victim = victims.sort((a, b) => b.memoryBytes - a.memoryBytes)[0];
     if (victim === undefined) break;
+    tried.add(victim.pid);
+    host.signal(victim, SIGNALS.SIGKILL!);
+    if (victim.state !== 'Z') continue;
     bump(cg, 'memory.max');
     bump(cg, 'memory.oom');
     bump(cg, 'memory.oom_kill');
-    host.signal(victim, SIGNALS.SIGKILL!);
-    victim.memoryBytes = 0;
   }
+}
+
+function chargedBelow(p: SimProcess, cg: CgroupNode): boolean {
+  const charged = p.charges.get(cg.hierarchy);
+  return charged !== undefined && isDescendant(charged, cg);
 }
 
 function parseCpuMax(cg: CgroupNode, text: string): void {

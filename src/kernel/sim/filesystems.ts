@@ -83,7 +83,8 @@ export function createFilesystem(host: FsFactoryHost, ctx: VfsContext, request: 
 function unifiedHierarchy(host: FsFactoryHost): CgroupHierarchy {
   let unified = host.hierarchies.find((h) => h.version === 2);
   if (unified === undefined) {
-    const bound = new Set(host.hierarchies.flatMap((h) => h.controllers));
+    // v1's blkio is v2's io: a controller bound to a v1 hierarchy is not available to v2.
+    const bound = new Set(host.hierarchies.flatMap((h) => h.controllers).map((c) => (c === 'blkio' ? 'io' : c)));
     unified = createHierarchy(0, 2, V2_CONTROLLERS.filter((c) => !bound.has(c)));
     host.hierarchies.push(unified);
   }
