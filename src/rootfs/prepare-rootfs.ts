@@ -1,0 +1,29 @@
+import type { Kernel } from '../kernel/types.js';
+import { inspectBacking, type RootfsBacking } from './backing.js';
+import { planOverlay, type OverlayInput, type OverlayPlan } from './overlay-plan.js';
+
+export interface RootfsInput {
+  /** Layer directories (from unpack: LayerResult.dir), bottom first. */
+  layers: readonly string[];
+  /** A new directory for this container's overlay (absolute, without symlinks in it). */
+  containerDir: string;
+  lowerForm?: OverlayInput['lowerForm'];
+}
+
+/**
+Looks at the machine (which filesystem will hold upper and work; the top layer's root mode) and
+plans the overlay. Reads only: nothing is created until `applyOverlay`.
+*/
+export function prepareRootfs(kernel: Kernel, input: RootfsInput): { plan: OverlayPlan; backing: RootfsBacking } {
+  const backing = inspectBacking(kernel, input.containerDir);
+  const top = input.layers[input.layers.length - 1];
+  const root = top === undefined ? null : kernel.lstat(top);
+  const plan = planOverlay({
+    layers: input.layers,
+    containerDir: input.containerDir,
+    rwTmpfs: backing.rwTmpfs,
+    ...(input.lowerForm === undefined ? {} : { lowerForm: input.lowerForm }),
+    ...(root === null ? {} : { rootMode: root.mode & 0o7777, rootUid: root.uid, rootGid: root.gid }),
+  });
+  return { plan, backing };
+}
