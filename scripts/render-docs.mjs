@@ -138,10 +138,13 @@ try {
     }
     diagrams[rel(source)] = { source: sha256(source), outputs };
   }
-  // Renders of sources that are gone go too: they are ours, and nothing would update them.
-  for (const [source, entry] of Object.entries(previous.diagrams ?? {})) {
-    if (diagrams[source] !== undefined) continue;
-    for (const output of Object.keys(entry.outputs ?? {})) fs.rmSync(path.join(root, output), { force: true });
+  // Renders nothing asks for any more (a source removed, a PNG no page links) go too: they are
+  // ours, and nothing would keep them up to date.
+  const kept = new Set(Object.values(diagrams).flatMap((entry) => Object.keys(entry.outputs)));
+  for (const entry of Object.values(previous.diagrams ?? {})) {
+    for (const output of Object.keys(entry.outputs ?? {})) {
+      if (!kept.has(output)) fs.rmSync(path.join(root, output), { force: true });
+    }
   }
   const manifest = {
     comment: 'written by npm run docs (scripts/render-docs.mjs); checked by test/unit/docs-diagrams.test.ts',
