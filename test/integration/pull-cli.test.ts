@@ -100,7 +100,9 @@ describeWithRegistry('glassbox pull (the command)', 'none', () => {
     const { code, out } = await pull([ref('big')], { tty: true });
     expect(code).toBe(0);
     expect(out).toMatch(/\x1b\[\d+A/);
-    expect(out).toMatch(/: Downloading {2}\d/);
+    // Every redraw moves up over exactly the lines the previous frame drew.
+    const frames = out.split(/\x1b\[(\d+)A/);
+    for (let i = 1; i < frames.length; i += 2) expect(Number(frames[i])).toBe(frames[i - 1]!.split('\n').length - 1);
     // The last frame (after the last cursor-up): header, a line per layer, footer; then the name.
     const lastFrame = out.slice(out.lastIndexOf('A\x1b[2K') + 1).split('\x1b[2K').join('').trimEnd().split('\n');
     expect(lastFrame).toEqual([
