@@ -56,6 +56,13 @@ describe('simulated processes', () => {
     expect(k.readFile(`/proc/${child.pid}/stat`).split(' ')[2]).toBe('T');
     k.kill(child.pid, 'SIGCONT');
     expect(k.readFile(`/proc/${child.pid}/stat`).split(' ')[2]).toBe('S');
+    // A stopped process acts on SIGTERM only once continued.
+    const stopped = k.spawn(['sleep', '1000']);
+    k.kill(stopped.pid, 'SIGSTOP');
+    k.kill(stopped.pid, 'SIGTERM');
+    expect(k.readFile(`/proc/${stopped.pid}/stat`).split(' ')[2]).toBe('T');
+    k.kill(stopped.pid, 'SIGCONT');
+    expect(await stopped.exited).toEqual({ code: null, signal: 'SIGTERM' });
     k.kill(child.pid, 'SIGCHLD');
     k.kill(child.pid, 28);
     k.kill(child.pid, 0);

@@ -1,6 +1,6 @@
 import { ERRNO } from '../errno.js';
 import { ErrnoFailure } from '../trace.js';
-import { cgroupPath, controllerActive, descendants, isDescendant, raisePeak, bump, type CgroupNode } from './cgroup-tree.js';
+import { controllerActive, descendants, isDescendant, raisePeak, bump, type CgroupNode } from './cgroup-tree.js';
 import { kstrtoll, strip } from './cgroup-parse.js';
 import type { Caller } from './fs-types.js';
 import type { ProcessTable, SimProcess } from './processes.js';
@@ -147,8 +147,4 @@ export function checkRmdir(cg: CgroupNode, host: CgroupHost): void {
 /** Kills every process in a subtree with SIGKILL (cgroup.kill). */
 export function killAll(cg: CgroupNode, host: CgroupHost): void {
   for (const p of processesIn(cg, host)) host.signal(p, SIGNALS.SIGKILL!);
-}
-
-export function describe(cg: CgroupNode): string {
-  return `${cg.hierarchy.version === 2 ? 'cgroup2' : 'cgroup'}:${cgroupPath(cg)}`;
 }

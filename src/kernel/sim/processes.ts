@@ -40,8 +40,8 @@ export interface SimProcess {
   kernelThread: boolean;
   /** Clock ticks after boot when it started (field 22 of /proc/<pid>/stat). */
   startTicks: number;
-  /** Called with the signal number for each signal delivered; the program decides. */
-  onSignal?: (signal: number) => void;
+  /** Signals sent while stopped, delivered on SIGCONT (signal(7): a stopped process acts on SIGKILL only). */
+  pending?: number[];
   /** Resolves `SpawnedProcess.exited`. */
   settle?: (exit: ProcessExit) => void;
   timer?: ReturnType<typeof setTimeout>;

@@ -1,24 +1,36 @@
 import type { ProcessTable, SimProcess } from './processes.js';
-import { defaultAction, signalName } from './signals.js';
+import { SIGNALS, defaultAction, signalName } from './signals.js';
+
+const SIGKILL = SIGNALS.SIGKILL!;
 
 /**
 Delivers a signal with its default action (signal(7)): terminate, stop, continue or ignore. Pid 1
 and kernel threads ignore signals they have no handler for, SIGKILL included. Signals to glassbox's
-own simulated process are accepted and dropped: the model cannot end the program that runs it.
+own simulated process are accepted and dropped: the model cannot end the program that runs it. A
+stopped process keeps other signals pending until SIGCONT; SIGKILL ends it at once.
 */
 export function deliverSignal(processes: ProcessTable, target: SimProcess, signal: number, self: SimProcess): void {
   if (signal === 0 || target.state === 'Z' || target === self) return;
   if (target.pid === 1 || target.kernelThread) return;
-  switch (defaultAction(signal)) {
+  const action = defaultAction(signal);
+  if (target.state === 'T' && action === 'term' && signal !== SIGKILL) {
+    (target.pending ??= []).push(signal);
+    return;
+  }
+  switch (action) {
     case 'term':
       processes.end(target, { code: null, signal: signalName(signal) });
       break;
     case 'stop':
       target.state = 'T';
       break;
-    case 'continue':
+    case 'continue': {
       if (target.state === 'T') target.state = 'S';
+      const pending = target.pending ?? [];
+      target.pending = [];
+      for (const next of pending) deliverSignal(processes, target, next, self);
       break;
+    }
     case 'ignore':
       break;
   }

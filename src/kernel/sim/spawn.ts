@@ -109,7 +109,7 @@ export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProces
     startTicks: host.startTicks(),
     settle,
     timer: undefined,
-    onSignal: undefined,
+    pending: [],
   };
   host.processes.add(child);
   raisePeaksAfterFork(child.cgroups.values(), host);
