@@ -193,6 +193,30 @@ const MOUNT_STEPS: Step[] = [
   ['writeFile', '$D/a/x', 'y'],
   ['mounts'],
   ['umount', '$D/b', 0],
+  // Propagation between peers, then a private copy; moving a mount; unbindable.
+  ['mkdir', '$D/p'],
+  ['mkdir', '$D/q'],
+  ['mount', 'tmpfs', '$D/p', 'tmpfs', 0, ''],
+  ['mount', '', '$D/p', null, MS.MS_SHARED, ''],
+  ['mkdir', '$D/p/x'],
+  ['mount', '$D/p', '$D/q', null, MS.MS_BIND, ''],
+  ['mount', 'tmpfs', '$D/p/x', 'tmpfs', 0, 'size=2m'],
+  ['mounts'],
+  ['umount', '$D/q/x', 0],
+  ['mounts'],
+  ['mount', '', '$D/q', null, MS.MS_PRIVATE, ''],
+  ['mount', 'tmpfs', '$D/p/x', 'tmpfs', 0, 'size=3m'],
+  ['mounts'],
+  ['umount', '$D/p/x', 0],
+  ['umount', '$D/q', 0],
+  ['mount', '', '$D/p', null, MS.MS_PRIVATE, ''],
+  ['mount', '$D/p', '$D/p/x', null, MS.MS_MOVE, ''],
+  ['mount', '$D/p', '$D/q', null, MS.MS_MOVE, ''],
+  ['mounts'],
+  ['mount', '', '$D/q', null, MS.MS_UNBINDABLE, ''],
+  ['mount', '$D/q', '$D/a', null, MS.MS_BIND, ''],
+  ['umount', '$D/q', 0],
+  ['mounts'],
 ];
 
 const OVERLAY_STEPS: Step[] = [
@@ -485,7 +509,13 @@ async function runOne(k: Kernel, op: string, args: (string | number | null)[], v
       return parseMountInfo(k.readFile('/proc/self/mountinfo'))
         .filter((m) => m.mountPoint.startsWith(`${vars.D}/`))
         // The host's root filesystem options are this machine's, not the kernel's.
-        .map((m) => `${m.mountPoint} ${m.options.join(',')} ${m.fsType} ${m.source} ${m.fsType === 'ext4' ? '' : m.superOptions.filter((o) => !o.startsWith('inode64')).join(',')}`)
+        .map((m) => {
+          // Peer group numbers differ between hosts; which kind of propagation a mount has does not.
+          const p = m.optionalFields;
+          const propagation = [p.shared !== null ? 'shared' : '', p.master !== null ? 'slave' : '', p.unbindable ? 'unbindable' : ''].join('');
+          const superOptions = m.fsType === 'ext4' ? '' : m.superOptions.filter((o) => !o.startsWith('inode64')).join(',');
+          return `${m.mountPoint} ${m.options.join(',')} ${propagation} ${m.fsType} ${m.source} ${superOptions}`;
+        })
         .join(' | ');
     case 'kill':
       k.kill(Number(a[0]), a[1]);
