@@ -5,6 +5,7 @@ import { LayerExtractor, type ExtractCounts } from './extract-layer.js';
 import type { LayerFs } from './layer-fs.js';
 import { readLayerStream, type LayerExpectation, type LayerStreamResult } from './layer-stream.js';
 import { resolveLimits, type UnpackLimits } from './limits.js';
+import { checkLayerStoreFs } from './storage-fs.js';
 
 /**
 The unpack stage: one layer blob in, one verified layer directory out. A layer is extracted into a
@@ -135,6 +136,7 @@ export async function applyLayer(source: LayerSource, layersDir: string, options
   const existing = readLayerInfo(fs, layersDir, diffId);
   if (existing !== null) return { diffId, dir: paths.diff, info: existing, reused: true, ms: performance.now() - started };
 
+  checkLayerStoreFs(fs.kernel, layersDir);
   ensurePrivateDir(fs, layersDir);
   ensurePrivateDir(fs, `${layersDir}/sha256`);
   const temp = fs.makeTempDir(`${layersDir}/sha256/.unpacking-${digestHex(diffId).slice(0, 12)}-`);

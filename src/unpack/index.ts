@@ -11,5 +11,5 @@ export { detectCompression, zstdAvailable } from './compression.js';
 export type { LayerExpectation, LayerStreamResult } from './layer-stream.js';
 export type { ExtractCounts, ExtractSummary } from './extract-layer.js';
 export { lookupLowerView, isWhiteout, isOpaqueDir, type LowerHit } from './lower-view.js';
-export { filesystemAt, mountContaining, keepsOverlayLayers } from './storage-fs.js';
+export { filesystemAt, mountContaining, keepsOverlayLayers, checkLayerStoreFs } from './storage-fs.js';
 export type { RefusalCode } from './refusal.js';

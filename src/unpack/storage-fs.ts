@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { GlassboxError } from '../errors.js';
 import { readMountInfo, type MountEntry } from '../observe/mountinfo.js';
 import type { KernelReader } from '../observe/reader.js';
 
@@ -26,4 +28,34 @@ export function filesystemAt(reader: KernelReader, path: string): MountEntry | n
 /** Filesystems known to keep what overlayfs layers need: 0/0 devices as they are, and trusted.* xattrs. */
 export function keepsOverlayLayers(fsType: string): boolean {
   return fsType !== 'overlay' && fsType !== 'fuse.fuse-overlayfs' && !fsType.startsWith('nfs') && fsType !== 'vfat' && fsType !== 'fuseblk';
+}
+
+/**
+Refuses a layer store on a filesystem that cannot keep layers in overlay form. Checks the nearest
+existing ancestor of `dir`; on the real kernel its symlinks are resolved first, since mountinfo
+lists real paths. Where mountinfo cannot be read (a model kernel without it) nothing is checked.
+*/
+export function checkLayerStoreFs(kernel: KernelReader & { backend: string }, dir: string): void {
+  let existing = dir;
+  for (;;) {
+    try {
+      kernel.lstat(existing);
+      break;
+    } catch {
+      if (existing === '/' || existing === '') return;
+      existing = existing.slice(0, existing.lastIndexOf('/')) || '/';
+    }
+  }
+  const real = kernel.backend === 'linux' ? fs.realpathSync.native(existing) : existing;
+  let entry: MountEntry | null;
+  try {
+    entry = filesystemAt(kernel, real);
+  } catch {
+    return;
+  }
+  if (entry === null || keepsOverlayLayers(entry.fsType)) return;
+  throw new GlassboxError('UNPACK_STORE_FS', `the layer store ${dir} is on ${entry.fsType} (mounted at ${entry.mountPoint}), which cannot keep overlay whiteouts`, {
+    kind: 'environment',
+    hint: 'put glassbox\'s home on ext4, xfs, btrfs or tmpfs (a volume when glassbox runs in a container): GLASSBOX_HOME=/path',
+  });
 }

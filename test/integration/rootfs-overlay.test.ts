@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kernel } from '../../src/kernel/types.js';
 import { readMountInfo } from '../../src/observe/mountinfo.js';
 import { applyOverlay, diffUpper, formatChanges, inspectBacking, planOverlay, prepareRootfs, teardownOverlay, type OverlayPlan } from '../../src/rootfs/index.js';
-import { createLayerFs, unpackImage, type LayerFs } from '../../src/unpack/index.js';
+import { applyLayer, createLayerFs, unpackImage, type LayerFs } from '../../src/unpack/index.js';
 import { buildLayer, type EntrySpec } from '../helpers/layer-builder.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
 import { detachMountsUnder, mountPointsUnder } from '../helpers/scratch.js';
@@ -215,6 +215,11 @@ if (gate.mode !== 'run') {
           expect(formatChanges(diffUpper(kernel, plan.upper, plan.lowers))).toEqual(['C /etc', 'C /etc/os-release']);
         });
         expect(mountAt(kernel, `${containerDir}/rw`)).toBeUndefined();
+        // The layer store cannot live there: overlayfs would swallow the whiteouts.
+        await expect(applyLayer(source(middle), path.join(host, 'root', 'layers'), { fs: layerFs })).rejects.toThrow(
+          /the layer store .* is on overlay .* cannot keep overlay whiteouts/,
+        );
+        expect(fs.existsSync(path.join(host, 'root', 'layers'))).toBe(false);
       } finally {
         kernel.umount(`${host}/root`);
       }
