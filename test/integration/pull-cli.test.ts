@@ -2,6 +2,7 @@
 `glassbox pull` end to end: the real registry, the real store (src/store) in a temp dir, and
 what the user sees: plain lines, a redrawn terminal, --quiet, --json, and Ctrl-C.
 */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { describeWithRegistry, processAlive, startRegistry, type TestRegistry } 
 import { pushFixtures, type Fixtures } from '../helpers/fixture-images.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 
+const hasTool = (name: string): boolean => spawnSync(name, ['--version'], { stdio: 'ignore' }).status === 0;
 const GLOBAL: GlobalOptions = { json: false, lang: 'en', kernel: 'auto', plain: false };
 
 interface Captured {
@@ -157,6 +159,21 @@ describeWithRegistry('glassbox pull (the command)', 'none', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('leaves an OCI layout that skopeo reads: Docker, OCI and index-pulled images', async (context) => {
+    if (!hasTool('skopeo')) {
+      if (process.env.GLASSBOX_REQUIRE_REAL === '1') throw new Error('GLASSBOX_REQUIRE_REAL=1 but skopeo is not installed');
+      context.skip('skopeo is not installed (apt-get install skopeo)');
+    }
+    for (const [name, args] of [['docker', []], ['oci', []], ['multi', ['--platform', 'linux/arm64']]] as const) {
+      expect((await pull(['-q', ...args, ref(name)])).code).toBe(0);
+    }
+    const inspect = (name: Parameters<Fixtures['repo']>[0]) =>
+      JSON.parse(execFileSync('skopeo', ['inspect', `oci:${root()}:${ref(name)}`], { encoding: 'utf8' })) as { Layers: string[]; Architecture: string };
+    expect(inspect('oci').Layers).toEqual(fixtures.oci.layers.map((l) => l.descriptor.digest));
+    expect(inspect('docker').Layers).toEqual(fixtures.docker.layers.map((l) => l.descriptor.digest));
+    expect(inspect('multi')).toMatchObject({ Architecture: 'arm64', Layers: fixtures.multi.arm64.layers.map((l) => l.descriptor.digest) });
   });
 
   it('is wired into the CLI as `glassbox pull`', async () => {
