@@ -105,7 +105,19 @@ function render(cli, browser, source, output, scratch) {
     timeout: 120_000,
   });
   if (result.status !== 0) {
-    fail(`rendering ${rel(source)} failed:\n${(result.stderr || result.error?.message || '').trim()}`);
+    // The message, without the browser-side stack trace that follows it.
+    const said = [result.stderr, result.stdout, result.error?.message]
+      .filter(Boolean)
+      .join('\n')
+      .split('\n')
+      .filter((line) => !/^\s+at /.test(line))
+      .join('\n')
+      .trim();
+    fail(
+      `rendering ${rel(source)} failed (mmdc exit ${result.status ?? result.signal}): ${said || 'no message'}`,
+      // mmdc reports a browser that would not start or answer as "[object Object]".
+      'unless that is a mermaid parse error, check that the browser starts: chromium --headless --no-sandbox --dump-dom about:blank (puppeteer reaches it over loopback)',
+    );
   }
 }
 
