@@ -4,6 +4,7 @@ import type { Credentials } from './credentials.js';
 import { readErrorBody, type HttpResponse, type HttpTransport } from './http.js';
 import { registryErrorDetail } from './pull-errors.js';
 import { sendFollowing } from './follow-redirects.js';
+import { isRetryableStatus } from './retry.js';
 import { TokenCache, tokenExpiry, type CachedToken } from './token-cache.js';
 
 /**
@@ -91,6 +92,8 @@ export class RegistryAuth {
       }));
     }
     const text = await readErrorBody(response, 1024 * 1024);
+    // Not a GlassboxError: the registry client retries it like a dropped connection.
+    if (isRetryableStatus(response.status)) throw new Error(`token server ${realm.origin} answered ${response.status}`);
     if (response.status !== 200) {
       const detail = registryErrorDetail(text);
       throw new GlassboxError('PULL_UNAUTHORIZED', `token server ${realm.origin} answered ${response.status}${detail ? ` (${detail})` : ''}`, {

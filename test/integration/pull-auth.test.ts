@@ -154,6 +154,32 @@ describeWithRegistry('pull with token auth', 'token', () => {
     expect(tokenRequests().slice(from).map((r) => [r.user, r.status])).toEqual([['reader', 200]]);
   });
 
+  it('retries a token server that answers 503', async () => {
+    const realm = new URL(registry.token!.realm);
+    // The registry's challenge names the realm; put the proxy in front of the token server instead.
+    const tokenProxy = await startFaultProxy(realm.origin);
+    const registryProxy = await startFaultProxy(registry.origin);
+    try {
+      registryProxy.addRule({
+        path: /^\/v2\/$/,
+        times: 1,
+        action: {
+          kind: 'respond',
+          status: 401,
+          headers: { 'www-authenticate': `Bearer realm="${tokenProxy.origin}${realm.pathname}",service="${registry.token!.service}"` },
+          body: '',
+        },
+      });
+      tokenProxy.addRule({ path: /^\/token/, times: 2, action: { kind: 'status', status: 503, retryAfter: '0' } });
+      const result = await pullImage(`${registryProxy.host}/${publicFixtures.repo('docker')}:v1`, new MemorySink(), { retry: RETRY, credentials: null });
+      expect(result.manifest.digest).toBe(publicFixtures.docker.manifest.descriptor.digest);
+      expect(tokenProxy.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    } finally {
+      await registryProxy.stop();
+      await tokenProxy.stop();
+    }
+  });
+
   it('caches tokens until shortly before they expire', async () => {
     registry.token!.options.expiresIn = 2;
     const cache = new TokenCache();
