@@ -5,6 +5,7 @@ import { printError, printLines, type Io } from './output.js';
 import { runDoctor } from './commands/doctor.js';
 import { runLearn } from './commands/learn.js';
 import { runPull } from './commands/pull.js';
+import { runUnpack } from './commands/unpack.js';
 import { VERSION } from '../version.js';
 
 export interface GlobalOptions {
@@ -21,6 +22,7 @@ const USAGE = [
   '  learn [lesson]   the step-through tour (what npm start runs)',
   '  doctor           what this machine can do, and which lessons run for real',
   '  pull REF         download an image from a registry (--platform os/arch[/variant], -q)',
+  '  unpack IMAGE     unpack its layers, one directory each ([DIR]; --layer BLOB DIR for one blob)',
   '  version          print the version',
   '  help             this text',
   '',
@@ -85,6 +87,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await runLearn(options, rest, io);
       case 'pull':
         return await runPull(options, rest, io);
+      case 'unpack':
+        return await runUnpack(options, rest, io);
       default:
         throw usageError(`unknown command ${JSON.stringify(command)}`);
     }
