@@ -37,35 +37,56 @@ function usageError(message: string): GlassboxError {
   return new GlassboxError('CLI_USAGE', message, { kind: 'user', hint: 'run: glassbox help' });
 }
 
+/**
+Takes the global options out of argv wherever they stand; everything else after the
+command (its own flags and operands) is left, in order, for the command to parse.
+Command flags go after the command, as with docker: `glassbox pull --platform linux/arm64 busybox`.
+*/
 export function parseGlobal(argv: string[]): { options: GlobalOptions; command: string | undefined; rest: string[] } {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      lang: { type: 'string' },
-      kernel: { type: 'string', default: 'auto' },
-      plain: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      version: { type: 'boolean', default: false },
-    },
-  });
-  if (values.lang !== undefined && values.lang !== 'ko' && values.lang !== 'en') {
-    throw usageError(`--lang must be ko or en, not ${JSON.stringify(values.lang)}`);
+  const options: GlobalOptions = { json: false, lang: detectLang(undefined), kernel: 'auto', plain: false };
+  let lang: string | undefined;
+  let command: string | undefined;
+  let special: 'help' | 'version' | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const value = (): string => {
+      const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+      const next = inline ?? argv[++i];
+      if (next === undefined) throw usageError(`option ${name} needs a value`);
+      return next;
+    };
+    if (name === '--json') options.json = true;
+    else if (name === '--plain') options.plain = true;
+    else if (name === '--help' || name === '-h') special = 'help';
+    else if (name === '--version') special = 'version';
+    else if (name === '--lang') lang = value();
+    else if (name === '--kernel') {
+      const kernel = value();
+      if (kernel !== 'auto' && kernel !== 'real' && kernel !== 'sim') {
+        throw usageError(`--kernel must be auto, real or sim, not ${JSON.stringify(kernel)}`);
+      }
+      options.kernel = kernel;
+    } else if (command === undefined && !arg.startsWith('-')) command = arg;
+    else if (command === undefined) throw usageError(`unknown option '${name}' before the command`);
+    else rest.push(arg);
   }
-  const kernel = values.kernel;
-  if (kernel !== 'auto' && kernel !== 'real' && kernel !== 'sim') {
-    throw usageError(`--kernel must be auto, real or sim, not ${JSON.stringify(kernel)}`);
+  if (lang !== undefined && lang !== 'ko' && lang !== 'en') {
+    throw usageError(`--lang must be ko or en, not ${JSON.stringify(lang)}`);
   }
-  let command = positionals[0];
-  if (values.help) command = 'help';
-  if (values.version) command = 'version';
-  return {
-    options: { json: values.json, lang: detectLang(values.lang), kernel, plain: values.plain },
-    command,
-    rest: positionals.slice(1),
-  };
+  options.lang = detectLang(lang);
+  return { options, command: special ?? command, rest };
+}
+
+/** For commands that take no operands or flags of their own: refuses anything left over. */
+export function expectNoArgs(rest: string[]): void {
+  parseArgs({ args: rest, strict: true, allowPositionals: false, options: {} });
 }
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -79,9 +100,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         printLines(io, USAGE);
         return command === undefined ? 2 : 0;
       case 'version':
+        expectNoArgs(rest);
         printLines(io, [VERSION]);
         return 0;
       case 'doctor':
+        expectNoArgs(rest);
         return await runDoctor(options, io);
       case 'learn':
         return await runLearn(options, rest, io);

@@ -51,3 +51,24 @@ describe('cli', () => {
     expect(err).toMatch(/no lesson "nope"/);
   });
 });
+
+describe('cli option placement', () => {
+  it('takes global options anywhere and leaves command options to the command', async () => {
+    const { parseGlobal } = await import('../../src/cli/run.js');
+    const parsed = parseGlobal(['--json', 'pull', '--platform', 'linux/arm64', '-q', 'busybox', '--lang=ko']);
+    expect(parsed.command).toBe('pull');
+    expect(parsed.options).toMatchObject({ json: true, lang: 'ko', kernel: 'auto' });
+    expect(parsed.rest).toEqual(['--platform', 'linux/arm64', '-q', 'busybox']);
+  });
+
+  it('refuses an option before the command and a missing value', async () => {
+    expect((await cli('--frob', 'doctor')).err).toMatch(/unknown option '--frob' before the command/);
+    expect((await cli('doctor', '--kernel')).err).toMatch(/option --kernel needs a value/);
+  });
+
+  it('refuses stray operands where a command takes none', async () => {
+    const { code, err } = await cli('doctor', 'extra');
+    expect(code).toBe(2);
+    expect(err).toMatch(/unexpected argument 'extra'/);
+  });
+});

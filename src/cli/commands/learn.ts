@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import React from 'react';
 import { render } from 'ink';
 import { loadLessons } from '../../lessons/load.js';
@@ -14,8 +15,12 @@ const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
 export async function runLearn(options: GlobalOptions, rest: string[], io: Io): Promise<number> {
+  const { positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: {} });
+  if (positionals.length > 1) {
+    throw new GlassboxError('CLI_USAGE', 'learn takes at most one lesson', { kind: 'user', hint: 'glassbox learn overlayfs' });
+  }
   const lessons = loadLessons();
-  const wanted = rest[0];
+  const wanted = positionals[0];
   if (wanted !== undefined && !lessons.some((lesson) => lesson.id === wanted || String(lesson.order) === wanted)) {
     throw new GlassboxError('LESSON_UNKNOWN', `no lesson ${JSON.stringify(wanted)}`, {
       kind: 'user',
