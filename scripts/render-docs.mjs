@@ -19,10 +19,23 @@ const mermaidConfig = path.join(docsDir, 'diagrams', 'mermaid.config.json');
 const puppeteerConfig = path.join(docsDir, 'diagrams', 'puppeteer.config.json');
 const cliPackage = path.join(root, 'node_modules', '@mermaid-js', 'mermaid-cli');
 
+/** Thrown, not exited on: the scratch directory must still be removed on the way out. */
+class RenderError extends Error {
+  constructor(message, hint) {
+    super(message);
+    this.hint = hint;
+  }
+}
+
 function fail(message, hint) {
-  console.error(`render-docs: ${message}`);
-  if (hint) console.error(`  hint: ${hint}`);
-  process.exit(1);
+  throw new RenderError(message, hint);
+}
+
+function report(error) {
+  if (!(error instanceof RenderError)) throw error;
+  console.error(`render-docs: ${error.message}`);
+  if (error.hint) console.error(`  hint: ${error.hint}`);
+  process.exitCode = 1;
 }
 
 const rel = (file) => path.relative(root, file).split(path.sep).join('/');
@@ -125,19 +138,26 @@ const sources = walk(docsDir, (name) => name.endsWith('.mmd'));
 const pngs = linkedPngs();
 const previous = readManifest();
 
-if (process.argv.includes('--check')) {
+function checkOnly() {
   const problems = staleness(sources, pngs, previous);
   for (const problem of problems) console.error(`render-docs: ${problem}`);
   if (problems.length > 0) fail('diagrams are stale', 'npm run docs');
   console.log(`render-docs: ${sources.length} diagrams up to date`);
-  process.exit(0);
 }
 
-if (!fs.existsSync(cliPackage)) fail('mermaid-cli is not installed', 'npm install');
-const cliJson = JSON.parse(fs.readFileSync(path.join(cliPackage, 'package.json'), 'utf8'));
-const cli = path.join(cliPackage, cliJson.bin.mmdc);
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-docs-'));
-try {
+function renderAll() {
+  if (!fs.existsSync(cliPackage)) fail('mermaid-cli is not installed', 'npm install');
+  const cliJson = JSON.parse(fs.readFileSync(path.join(cliPackage, 'package.json'), 'utf8'));
+  const cli = path.join(cliPackage, cliJson.bin.mmdc);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-docs-'));
+  try {
+    renderInto(cli, cliJson.version, scratch);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function renderInto(cli, version, scratch) {
   const browser = browserConfig(scratch);
   const diagrams = {};
   for (const source of sources) {
@@ -160,12 +180,17 @@ try {
   }
   const manifest = {
     comment: 'written by npm run docs (scripts/render-docs.mjs); checked by test/unit/docs-diagrams.test.ts',
-    renderer: `@mermaid-js/mermaid-cli ${cliJson.version}`,
+    renderer: `@mermaid-js/mermaid-cli ${version}`,
     config: sha256(mermaidConfig),
     diagrams,
   };
   fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(`render-docs: ${sources.length} diagrams, manifest ${rel(manifestFile)}`);
-} finally {
-  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+try {
+  if (process.argv.includes('--check')) checkOnly();
+  else renderAll();
+} catch (error) {
+  report(error);
 }
