@@ -15,8 +15,9 @@ function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 }
 
-function screen(): string {
-  return tmux('capture-pane', '-p', '-t', 'tour');
+/** The visible screen, or with `history` the lines scrolled off above it too. */
+function screen(history = false): string {
+  return tmux('capture-pane', '-p', '-t', 'tour', ...(history ? ['-S', '-500'] : []));
 }
 
 async function waitFor(pattern: RegExp, ms = 15_000): Promise<string> {
@@ -47,7 +48,8 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
     tmux(
       'new-session', '-d', '-s', 'tour', '-x', '100', '-y', '30',
-      `${path.join(root, 'bin', 'glassbox')} learn --kernel sim --lang ${lang}; echo "exit=$?"; sleep 60`,
+      // CI=true (as .ci/run has it) makes the tour print a transcript: a person's terminal has no CI.
+      `env -u CI -u CONTINUOUS_INTEGRATION ${path.join(root, 'bin', 'glassbox')} learn --kernel sim --lang ${lang}; echo "exit=$?"; sleep 60`,
     );
   }
 
@@ -67,6 +69,16 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
     const after = await waitFor(/exit=0/);
     // The alternate screen is gone: the shell's screen is back, without the tour on it.
     expect(after).not.toContain('SIMULATED KERNEL');
+  });
+
+  it('prints the transcript instead of a blank screen when CI is set', async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    tmux('new-session', '-d', '-s', 'tour', '-x', '100', '-y', '30',
+      `env CI=true ${path.join(root, 'bin', 'glassbox')} learn --kernel sim --lang en; echo "exit=$?"; sleep 60`);
+    await waitFor(/exit=0/);
+    const screenText = screen(true);
+    expect(screenText).toMatch(/The tour runs on the SIMULATED kernel/);
+    expect(screenText).toMatch(/10\. Networking/);
   });
 
   it('draws Korean aligned: every box line has the same width', async () => {

@@ -28,7 +28,8 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     });
   }
   const { facts, verdict } = await examineMachine(options, lessons);
-  const interactive = Boolean(io.stdout.isTTY) && process.stdin.isTTY && !options.plain && !options.json;
+  const interactive =
+    Boolean(io.stdout.isTTY) && process.stdin.isTTY && !options.plain && !options.json && !runningInCi(process.env);
 
   if (!interactive) {
     // No terminal (a pipe, CI, a screen reader): the same content as a plain transcript.
@@ -65,4 +66,13 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     restore();
   }
   return 0;
+}
+
+/**
+Ink draws only the last frame when it believes it runs in CI (the CI, CONTINUOUS_INTEGRATION
+or CI_* variables), which would leave a blank screen until exit: print the transcript instead.
+*/
+function runningInCi(env: NodeJS.ProcessEnv): boolean {
+  if (env.CI === '0' || env.CI === 'false') return false;
+  return 'CI' in env || 'CONTINUOUS_INTEGRATION' in env || Object.keys(env).some((key) => key.startsWith('CI_'));
 }
