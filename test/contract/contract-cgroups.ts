@@ -71,6 +71,9 @@ export function describeCgroupContract(state: ContractState): void {
         k.mkdir(group);
         state.createdCgroups.add(group);
         cleanup.defer(() => exists(k, group) && k.rmdir(group), `rmdir ${group}`);
+        // v2 hands a controller to children only through the parent's cgroup.subtree_control
+        // (allowed here: the new group has no processes of its own). v1 children always have it.
+        if (cgroup.version === 2) k.writeFile(`${group}/cgroup.subtree_control`, '+pids');
         k.mkdir(`${group}/child`);
         cleanup.defer(() => exists(k, `${group}/child`) && k.rmdir(`${group}/child`), `rmdir ${group}/child`);
         expect(k.readdir(`${group}/child`)).toEqual(expect.arrayContaining([cgroup.limitFile, cgroup.procsFile]));
