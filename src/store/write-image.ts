@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { GlassboxError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { MEDIA } from '../oci/media-types.js';
@@ -58,13 +59,22 @@ export async function writeImage(store: ImageStore, spec: ImageSpec): Promise<Wr
     schemaVersion: 2,
     mediaType: docker ? MEDIA.dockerManifest : MEDIA.ociManifest,
     config: configDescriptor,
-    layers: spec.layers.map((layer) => layer.descriptor),
+    layers: spec.layers.map((layer) => (docker ? dockerLayer(layer.descriptor) : layer.descriptor)),
   };
   if (spec.annotations !== undefined) manifest.annotations = spec.annotations;
   const manifestDescriptor = await store.putBlob(Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
   const entry: Descriptor = { ...manifestDescriptor, platform: { os: config.os, architecture: config.architecture } };
   if (spec.name !== undefined) await nameImage(store, spec.name, entry);
   return { manifest: entry, config: configDescriptor };
+}
+
+/** Docker's schema2 knows only gzip layers (skopeo refuses an OCI layer type inside one). */
+function dockerLayer(layer: Descriptor): Descriptor {
+  if (layer.mediaType === MEDIA.ociLayerGzip || layer.mediaType === MEDIA.dockerLayer) return { ...layer, mediaType: MEDIA.dockerLayer };
+  throw new GlassboxError('STORE_LAYER_TYPE', `a Docker schema2 image cannot hold a ${layer.mediaType} layer`, {
+    kind: 'bug',
+    hint: 'write Docker-format images with gzip layers, or use the OCI format',
+  });
 }
 
 /** Names a stored manifest (or index): adds or replaces the index.json entry for `name`. */

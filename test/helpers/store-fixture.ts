@@ -113,3 +113,14 @@ export function run(command: string, args: string[]): string {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   return result.stdout;
 }
+
+/** Like run, without blocking the event loop: for tools that talk to a server in this process. */
+export async function runAsync(command: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${error.message} ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
