@@ -21,8 +21,8 @@ Whiteouts (OCI image spec, layer.md) become what overlayfs reads:
   becomes opaque (it keeps its own entries and hides the lower ones), whichever comes first;
 - `dir/.wh..wh..opq` → `trusted.overlay.opaque=y` on dir, before or after dir's other entries.
 
-Metadata order per entry: data, then lchown (which clears setuid/setgid and security.capability),
-then chmod, then xattrs, then times. Directories get theirs at the end, after their children,
+Metadata order per entry: data (and, for files, times on the open file), then lchown (which clears
+setuid/setgid and security.capability), then chmod, then xattrs, then times for the rest. Directories get theirs at the end, after their children,
 so that a read-only directory mode or its mtime is not undone by writing into it.
 */
 export interface ExtractCounts {
@@ -267,8 +267,9 @@ export class LayerExtractor implements TarVisitor {
       },
       end: () => {
         try {
-          sink.close();
-          this.applyMetadata(full, entry, 'file');
+          // Times first, on the open file: lchown, chmod and xattrs below change ctime, not mtime.
+          sink.close(entry.mtime);
+          this.applyMetadata(full, entry, 'file', false);
         } catch (error) {
           throw this.named(entry, error);
         }
@@ -325,7 +326,7 @@ export class LayerExtractor implements TarVisitor {
     this.applyMetadata(full, entry, entry.type as Kind);
   }
 
-  private applyMetadata(full: string, entry: TarEntry, kind: Kind): void {
+  private applyMetadata(full: string, entry: TarEntry, kind: Kind, times = true): void {
     const chown = entry.uid !== this.owner.uid || entry.gid !== this.owner.gid;
     if (chown) this.fs.lchown(full, entry.uid, entry.gid);
     if (kind !== 'symlink') {
@@ -334,7 +335,7 @@ export class LayerExtractor implements TarVisitor {
       if ((entry.mode & 0o7777) !== created) this.fs.chmod(full, entry.mode & 0o7777);
     }
     for (const [name, value] of entry.xattrs) this.fs.setxattr(full, name, value);
-    this.fs.setTimes(full, entry.mtime);
+    if (times) this.fs.setTimes(full, entry.mtime);
   }
 }
 

@@ -51,5 +51,6 @@ export interface LayerFs {
 
 export interface FileSink {
   write(chunk: Buffer): void;
-  close(): void;
+  /** Closes the file, setting its times first when given (futimes where the writer can). */
+  close(mtime?: TarTime): void;
 }

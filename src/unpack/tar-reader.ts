@@ -86,6 +86,8 @@ const HARMLESS_GLOBAL_KEYS = new Set(['comment']);
 const MAX_META_CHAIN = 8;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Shared by every entry without PAX records (most of them): never written to. */
+const NO_RECORDS: ReadonlyMap<string, Buffer> = new Map();
 
 type State = 'header' | 'data' | 'meta' | 'skip' | 'zero' | 'end';
 
@@ -251,7 +253,7 @@ export class TarReader {
   }
 
   private startEntry(header: RawHeader, offset: number): void {
-    const pax = this.pax ?? new Map<string, Buffer>();
+    const pax = this.pax ?? NO_RECORDS;
     const rawName = pax.get('path') ?? this.longName ?? header.name;
     const rawLink = pax.get('linkpath') ?? this.longLink ?? header.linkname;
     this.pax = null;
@@ -322,7 +324,7 @@ function decodeXattrName(encoded: string, entryName: string): string {
 
 function buildEntry(
   header: RawHeader,
-  pax: Map<string, Buffer>,
+  pax: ReadonlyMap<string, Buffer>,
   name: string,
   linkname: string,
   type: TarEntryType,
