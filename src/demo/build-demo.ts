@@ -1,0 +1,79 @@
+import type { Descriptor } from '../oci/descriptor.js';
+import { hostPlatform } from '../oci/platform.js';
+import type { ImageStore } from '../store/store.js';
+import { refNameOf } from '../store/index-file.js';
+import { nameImage, putLayer, writeImage, type StoredLayer } from '../store/write-image.js';
+import { packTar, tarToBuffer } from '../unpack/tar-archive.js';
+import { DEMO_TIME, findDemoSources, planDemoImage, type DemoPlan, type DemoSources } from './demo-plan.js';
+
+/**
+Builds the demo image (demo-plan.ts) into the store and names it `glassbox.local/demo:latest`.
+Building is cheap (a couple of MB of gzip) and reproducible, so it is simply done again: when
+the result has the digest already named, nothing changes in index.json.
+*/
+export interface DemoLayer {
+  name: string;
+  createdBy: string;
+  comment: string;
+  descriptor: Descriptor;
+  diffId: string;
+  /** The entry names in the layer tar, in order (for screens and tests). */
+  entries: string[];
+}
+
+export interface DemoImage {
+  reference: string;
+  manifest: Descriptor;
+  config: Descriptor;
+  layers: DemoLayer[];
+  sources: DemoSources;
+  /** false when the store already held this very image under the demo name */
+  changed: boolean;
+}
+
+export async function buildDemoImage(store: ImageStore, sources: DemoSources = findDemoSources()): Promise<DemoImage> {
+  const plan = planDemoImage(sources);
+  const layers: (StoredLayer & DemoLayer)[] = [];
+  for (const layer of plan.layers) {
+    const tar = await tarToBuffer(packTar(layer.entries));
+    const stored = await putLayer(store, tar);
+    layers.push({ ...stored, name: layer.name, createdBy: layer.createdBy, comment: layer.comment, entries: layer.entries.map((e) => e.name) });
+  }
+  const before = store.readIndex().manifests.find((entry) => refNameOf(entry) === plan.reference)?.digest;
+  const platform = hostPlatform();
+  const written = await writeImage(store, {
+    config: demoConfig(plan, platform.architecture),
+    layers,
+  });
+  const changed = before !== written.manifest.digest;
+  if (changed) await nameImage(store, plan.reference, written.manifest);
+  await store.close();
+  return {
+    reference: plan.reference,
+    manifest: written.manifest,
+    config: written.config,
+    layers: layers.map(({ name, createdBy, comment, descriptor, diffId, entries }) => ({ name, createdBy, comment, descriptor, diffId, entries })),
+    sources,
+    changed,
+  };
+}
+
+function demoConfig(plan: DemoPlan, architecture: string): Parameters<typeof writeImage>[1]['config'] {
+  const created = DEMO_TIME.toISOString();
+  return {
+    architecture,
+    os: 'linux',
+    created,
+    config: {
+      Env: ['PATH=/usr/local/bin:/bin', 'HOME=/root'],
+      Cmd: plan.cmd,
+      WorkingDir: '/',
+      Labels: { 'org.opencontainers.image.title': 'glassbox demo', 'org.opencontainers.image.description': 'built by glassbox from this machine' },
+    },
+    history: [
+      ...plan.layers.map((layer) => ({ created, created_by: layer.createdBy, comment: layer.comment })),
+      { created, created_by: 'ENV PATH=/usr/local/bin:/bin HOME=/root', empty_layer: true },
+      { created, created_by: `CMD ${JSON.stringify(plan.cmd)}`, empty_layer: true },
+    ],
+  };
+}

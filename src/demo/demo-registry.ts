@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { startRegistryServer, type RunningRegistry } from '../serve/start-server.js';
+import type { RequestLog } from '../serve/registry-handler.js';
+import { glassboxHome } from '../store/layout.js';
+import { openStore } from '../store/store.js';
+import { buildDemoImage, type DemoImage } from './build-demo.js';
+import type { DemoSources } from './demo-plan.js';
+
+/**
+The tour's offline registry: the demo image in a store of its own, served on loopback, so
+that pulling `127.0.0.1:<port>/demo:latest` into the learner's store really downloads every
+layer over HTTP. (Pulling from the store one pulls into would find every blob already there
+and transfer nothing.)
+*/
+export interface DemoRegistrySpec {
+  /** The demo's own store; default `$GLASSBOX_HOME/demo-registry`. */
+  root?: string;
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  sources?: DemoSources;
+  onRequest?: (log: RequestLog) => void;
+}
+
+export interface DemoRegistry {
+  registry: RunningRegistry;
+  demo: DemoImage;
+  /** What to pull: `127.0.0.1:<port>/demo:latest` */
+  reference: string;
+  close(): Promise<void>;
+}
+
+export function defaultDemoRegistryRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(glassboxHome(env), 'demo-registry');
+}
+
+export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<DemoRegistry> {
+  const { store } = await openStore({ root: spec.root ?? defaultDemoRegistryRoot() });
+  const demo = await buildDemoImage(store, spec.sources);
+  const registry = await startRegistryServer({
+    store,
+    host: spec.host ?? '127.0.0.1',
+    port: spec.port ?? 0,
+    ...(spec.onRequest ? { onRequest: spec.onRequest } : {}),
+  });
+  return { registry, demo, reference: `${registry.address}/demo:latest`, close: () => registry.close() };
+}
