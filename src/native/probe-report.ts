@@ -4,23 +4,13 @@ native/README.md describes it). A field the probe could not read is null, and th
 reason is in `errors`: inside a container without /proc most of /proc-based fields
 are null while capget, prctl, uname and getcwd still answer.
 */
+import { NAMESPACE_TYPES } from '../observe/namespaces.js';
 
 /** Bumped by the probe when a field changes meaning (PROBE_FORMAT in gbx-probe.c). */
 export const PROBE_FORMAT = 1;
 
-/** The /proc/self/ns entries, in the probe's order. */
-export const PROBE_NAMESPACES = [
-  'cgroup',
-  'ipc',
-  'mnt',
-  'net',
-  'pid',
-  'pid_for_children',
-  'time',
-  'time_for_children',
-  'user',
-  'uts',
-] as const;
+/** The /proc/self/ns entries, in the probe's order: the same list observe reads from outside. */
+export const PROBE_NAMESPACES = NAMESPACE_TYPES;
 export type ProbeNamespace = (typeof PROBE_NAMESPACES)[number];
 
 /** Resource limits by the names `docker run --ulimit` uses, in the kernel's (and /proc/<pid>/limits') order. */
