@@ -26,8 +26,8 @@ export function zstdAvailable(): boolean {
   return typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
 }
 
-/** Uncompressed output chunks; bigger than zlib's 16 KiB default, for fewer trips through the pipeline. */
-const CHUNK = 128 * 1024;
+/** Uncompressed output chunks: 1 MiB measured ~20% faster than 128 KiB (fewer trips through the pipeline per byte). */
+const CHUNK = 1024 * 1024;
 
 export interface Decompression {
   output: AsyncIterable<Buffer>;
