@@ -35,6 +35,8 @@ export interface LayerSource {
 export interface UnpackOptions {
   fs: LayerFs;
   limits?: Partial<UnpackLimits>;
+  /** Aborts between chunks (Ctrl-C); the partial layer is removed as for any failure. */
+  signal?: AbortSignal;
 }
 
 export interface ExtractResult extends LayerStreamResult {
@@ -88,11 +90,12 @@ export async function extractInto(
   source: AsyncIterable<Uint8Array>,
   expect: LayerExpectation,
   limits: UnpackLimits,
+  signal?: AbortSignal,
 ): Promise<Omit<ExtractResult, 'ms'>> {
   const rootStat = fs.lstat(root);
   if (rootStat === null || rootStat.type !== 'dir') throw new GlassboxError('UNPACK_TARGET', `${root} is not a directory`, { kind: 'bug' });
   const extractor = new LayerExtractor(fs, root, limits, { uid: rootStat.uid, gid: rootStat.gid });
-  const stream = await readLayerStream(source, extractor, expect, limits);
+  const stream = await readLayerStream(source, extractor, expect, limits, signal);
   const summary = extractor.finish();
   return { ...stream, dir: root, ...summary };
 }
@@ -115,7 +118,7 @@ export async function unpackLayerToDir(
   const slash = dir.lastIndexOf('/');
   const temp = fs.makeTempDir(`${dir.slice(0, slash)}/.${dir.slice(slash + 1)}.unpacking-`);
   try {
-    const result = await extractInto(fs, temp, source, expect, resolveLimits(options.limits));
+    const result = await extractInto(fs, temp, source, expect, resolveLimits(options.limits), options.signal);
     fs.rename(temp, dir);
     return { ...result, dir, ms: performance.now() - started };
   } catch (error) {
@@ -147,7 +150,8 @@ export async function applyLayer(source: LayerSource, layersDir: string, options
       expect.digest = validateDigest(source.descriptor.digest, 'layer digest');
       expect.size = source.descriptor.size;
     }
-    const result = await extractInto(fs, `${temp}/diff`, await source.open(), expect, resolveLimits(options.limits));
+    options.signal?.throwIfAborted();
+    const result = await extractInto(fs, `${temp}/diff`, await source.open(), expect, resolveLimits(options.limits), options.signal);
     const info: LayerInfo = {
       schemaVersion: 1,
       diffId,

@@ -35,6 +35,7 @@ export async function readLayerStream(
   visitor: TarVisitor,
   expect: LayerExpectation,
   limits: UnpackLimits,
+  signal?: AbortSignal,
 ): Promise<LayerStreamResult> {
   const blobHash = createHash('sha256');
   let compressedBytes = 0;
@@ -59,6 +60,8 @@ export async function readLayerStream(
   const reader = new TarReader(visitor, limits);
   let bytes = 0;
   for await (const chunk of output) {
+    // Ctrl-C: stop between chunks; the caller removes what was written.
+    signal?.throwIfAborted();
     bytes += chunk.length;
     checkExpansion(bytes, compressedBytes, compression, limits);
     tarHash?.update(chunk);

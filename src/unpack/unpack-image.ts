@@ -24,21 +24,24 @@ ones under way finish or clean up, and the first failure is thrown: nothing half
 export async function unpackImage(sources: readonly LayerSource[], layersDir: string, options: UnpackImageOptions): Promise<UnpackImageResult> {
   const started = performance.now();
   const limit = Math.max(1, options.concurrency ?? Math.min(4, availableParallelism()));
-  const results: LayerResult[] = new Array(sources.length);
+  // An image may list one layer twice (empty layers often repeat): unpack each diff_id once.
+  const unique = [...new Map(sources.map((source) => [source.diffId, source])).values()];
+  const done = new Map<string, LayerResult>();
   let next = 0;
   let failure: { error: unknown } | null = null;
   const worker = async (): Promise<void> => {
-    while (failure === null && next < sources.length) {
-      const index = next++;
+    while (failure === null && next < unique.length) {
+      const source = unique[next++]!;
       try {
-        results[index] = await applyLayer(sources[index]!, layersDir, options);
+        done.set(source.diffId, await applyLayer(source, layersDir, options));
       } catch (error) {
         failure ??= { error };
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, sources.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(limit, unique.length) }, worker));
   if (failure !== null) throw (failure as { error: unknown }).error;
+  const results = sources.map((source) => done.get(source.diffId)!);
   checkLayerStack(options.fs, results);
   return { layers: results, ms: performance.now() - started };
 }

@@ -108,6 +108,31 @@ describe('unpack and rootfs on the simulated kernel', () => {
     }
   });
 
+  it('stops on abort between chunks and leaves no partial layer', async () => {
+    const layer = buildLayer(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: Buffer.alloc(10_000, i) })), { compression: 'none' });
+    const abort = new AbortController();
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < layer.blob.length; i += 64 * 1024) {
+        yield layer.blob.subarray(i, i + 64 * 1024);
+        abort.abort(new Error('interrupted by the test'));
+      }
+    }
+    const source = { descriptor: layer.descriptor, diffId: layer.diffId, open: () => slowly() };
+    await expect(applyLayer(source, layersDir, { fs: layerFs, signal: abort.signal })).rejects.toThrow(/interrupted by the test/);
+    expect(kernel.readdir(`${layersDir}/sha256`)).toEqual([]);
+  });
+
+  it('unpacks a layer listed twice once, and stacks it where the image says', async () => {
+    const a = source([{ name: 'a', data: 'a' }]);
+    const b = source([{ name: 'b', data: 'b' }]);
+    let opened = 0;
+    const counted = { ...a, open: () => (opened++, a.open()) };
+    const image = await unpackImage([counted, b, counted], layersDir, { fs: layerFs });
+    expect(opened).toBe(1);
+    expect(image.layers.map((l) => l.diffId)).toEqual([a.diffId, b.diffId, a.diffId]);
+    expect(image.layers[0]!.dir).toBe(image.layers[2]!.dir);
+  });
+
   it('mounts an image of 128 layers, copies up, whites out and diffs, then leaves nothing', async () => {
     const sources = Array.from({ length: 128 }, (_, i) => source([{ name: 'shared', data: `layer ${i}` }, { name: `only/${i}`, data: `${i}` }, ...(i === 1 ? [{ name: 'only/.wh.0' }] : [])]));
     const image = await unpackImage(sources, layersDir, { fs: layerFs });

@@ -25,6 +25,8 @@ nothing is written to the host.
 export interface UnpackCommandDeps {
   kernel?: Kernel;
   openStore?: typeof openStore;
+  /** SIGINT source; default: the process. */
+  signals?: Pick<NodeJS.Process, 'once' | 'removeListener'>;
 }
 
 const USAGE_HINT = 'glassbox unpack busybox   or   glassbox unpack --layer layer.tar.gz ./out';
@@ -77,20 +79,31 @@ export async function runUnpack(options: GlobalOptions, args: string[], io: Io, 
     if (positionals.length !== 2) throw usage('unpack --layer takes a layer blob and a new directory');
     if (values['diff-id'] !== undefined) validateDigest(values['diff-id'], '--diff-id');
     if (values.digest !== undefined) validateDigest(values.digest, '--digest');
-    const kernel = deps.kernel ?? (await chooseKernel(options));
-    return unpackOneLayer(kernel, positionals[0]!, positionals[1]!, { diffId: values['diff-id'], digest: values.digest, limits, json }, io);
+  } else {
+    if (values['diff-id'] !== undefined || values.digest !== undefined) throw usage('--diff-id and --digest go with --layer');
+    if (positionals.length < 1 || positionals.length > 2) throw usage('unpack takes an image and, optionally, a layer store directory');
   }
-  if (values['diff-id'] !== undefined || values.digest !== undefined) throw usage('--diff-id and --digest go with --layer');
-  if (positionals.length < 1 || positionals.length > 2) throw usage('unpack takes an image and, optionally, a layer store directory');
   const kernel = deps.kernel ?? (await chooseKernel(options));
-  return unpackStoredImage(kernel, positionals[0]!, positionals[1], { limits, json }, io, deps);
+  // Ctrl-C stops between chunks; the layer being written is removed like any failed one.
+  const abort = new AbortController();
+  const signals = deps.signals ?? process;
+  const onInterrupt = (): void => abort.abort(new GlassboxError('UNPACK_INTERRUPTED', 'unpack interrupted', { kind: 'user' }));
+  signals.once('SIGINT', onInterrupt);
+  try {
+    if (values.layer) {
+      return await unpackOneLayer(kernel, positionals[0]!, positionals[1]!, { diffId: values['diff-id'], digest: values.digest, limits, json, signal: abort.signal }, io);
+    }
+    return await unpackStoredImage(kernel, positionals[0]!, positionals[1], { limits, json, signal: abort.signal }, io, deps);
+  } finally {
+    signals.removeListener('SIGINT', onInterrupt);
+  }
 }
 
 async function unpackOneLayer(
   kernel: Kernel,
   blob: string,
   dest: string,
-  options: { diffId: string | undefined; digest: string | undefined; limits: Partial<UnpackLimits>; json: boolean },
+  options: { diffId: string | undefined; digest: string | undefined; limits: Partial<UnpackLimits>; json: boolean; signal: AbortSignal },
   io: Io,
 ): Promise<number> {
   const file = path.resolve(blob);
@@ -105,7 +118,7 @@ async function unpackOneLayer(
     ...(options.diffId === undefined ? {} : { diffId: options.diffId }),
     ...(options.digest === undefined ? {} : { digest: options.digest, size }),
   };
-  const result = await unpackLayerToDir(fs.createReadStream(file, { highWaterMark: 1 << 20 }), dir, expect, { fs: createLayerFs(kernel), limits: options.limits });
+  const result = await unpackLayerToDir(fs.createReadStream(file, { highWaterMark: 1 << 20 }), dir, expect, { fs: createLayerFs(kernel), limits: options.limits, signal: options.signal });
   if (options.json) {
     printJson(io, { kernel: kernel.label, blob: file, ...result, verified: { diffId: options.diffId !== undefined, digest: options.digest !== undefined } });
     return 0;
@@ -125,7 +138,7 @@ async function unpackStoredImage(
   kernel: Kernel,
   input: string,
   layersDirArg: string | undefined,
-  options: { limits: Partial<UnpackLimits>; json: boolean },
+  options: { limits: Partial<UnpackLimits>; json: boolean; signal: AbortSignal },
   io: Io,
   deps: UnpackCommandDeps,
 ): Promise<number> {
@@ -141,7 +154,7 @@ async function unpackStoredImage(
     diffId: diffIds[index]!,
     open: () => fs.createReadStream(store.blobPath(descriptor.digest), { highWaterMark: 1 << 20 }),
   }));
-  const result = await unpackImage(sources, layersDir, { fs: createLayerFs(kernel), limits: options.limits });
+  const result = await unpackImage(sources, layersDir, { fs: createLayerFs(kernel), limits: options.limits, signal: options.signal });
   const plan = planOverlay({ layers: result.layers.map((layer) => layer.dir), containerDir: '/run/glassbox/CONTAINER' });
   if (options.json) {
     printJson(io, { kernel: kernel.label, image: { input, id: image.id, names: image.names }, layersDir, layers: result.layers, overlay: plan });
