@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { GlassboxError, withContext } from '../errors.js';
 import { MNT } from '../kernel/flags.js';
 import type { Kernel, MountRequest } from '../kernel/types.js';
@@ -130,15 +131,30 @@ export function teardownOverlay(kernel: Kernel, plan: OverlayPlan, options: Tear
     unmounted.push(step.request.target);
   }
   const prefix = `${plan.containerDir}/`;
-  const left = readMountInfo(kernel).filter((entry) => entry.mountPoint === plan.containerDir || entry.mountPoint.startsWith(prefix));
+  const left = readMountInfo(kernel)
+    .filter((entry) => entry.mountPoint === plan.containerDir || entry.mountPoint.startsWith(prefix))
+    .map((entry) => entry.mountPoint);
+  // A second look that does not depend on path spelling: a mount shows as another device.
+  if (left.length === 0 && stillMounted(kernel, plan)) left.push(plan.merged);
   if (left.length > 0) {
-    throw new GlassboxError('ROOTFS_BUSY', `still mounted below ${plan.containerDir}: ${left.map((entry) => entry.mountPoint).join(', ')}`, {
+    throw new GlassboxError('ROOTFS_BUSY', `still mounted below ${plan.containerDir}: ${left.join(', ')}`, {
       kind: 'user',
       hint: 'unmount those first; the container directory is removed only when nothing is mounted in it',
     });
   }
   createLayerFs(kernel).removeTree(plan.containerDir);
   return { unmounted, removed: plan.containerDir };
+}
+
+/** On the real kernel: is merged (or the rw dir) on another device than the container directory? */
+function stillMounted(kernel: Kernel, plan: OverlayPlan): boolean {
+  if (kernel.backend !== 'linux') return false;
+  try {
+    const dev = fs.lstatSync(plan.containerDir).dev;
+    return [plan.merged, plan.rwDir].some((dir) => dir !== null && fs.existsSync(dir) && fs.lstatSync(dir).dev !== dev);
+  } catch {
+    return false;
+  }
 }
 
 function lastMountAt(entries: MountEntry[], target: string): MountEntry | undefined {

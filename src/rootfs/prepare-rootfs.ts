@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Kernel } from '../kernel/types.js';
 import { inspectBacking, type RootfsBacking } from './backing.js';
 import { planOverlay, type OverlayInput, type OverlayPlan } from './overlay-plan.js';
@@ -15,15 +16,31 @@ Looks at the machine (which filesystem will hold upper and work; the top layer's
 plans the overlay. Reads only: nothing is created until `applyOverlay`.
 */
 export function prepareRootfs(kernel: Kernel, input: RootfsInput): { plan: OverlayPlan; backing: RootfsBacking } {
-  const backing = inspectBacking(kernel, input.containerDir);
+  const containerDir = canonicalDir(kernel, input.containerDir);
+  const backing = inspectBacking(kernel, containerDir);
   const top = input.layers[input.layers.length - 1];
   const root = top === undefined ? null : kernel.lstat(top);
   const plan = planOverlay({
     layers: input.layers,
-    containerDir: input.containerDir,
+    containerDir,
     rwTmpfs: backing.rwTmpfs,
     ...(input.lowerForm === undefined ? {} : { lowerForm: input.lowerForm }),
     ...(root === null ? {} : { rootMode: root.mode & 0o7777, rootUid: root.uid, rootGid: root.gid }),
   });
   return { plan, backing };
+}
+
+/**
+mountinfo lists mount points by their real path, and the teardown finds its mounts there: on the
+real kernel the container directory's existing parent is resolved first (`/var/run` → `/run`).
+*/
+function canonicalDir(kernel: Kernel, dir: string): string {
+  if (kernel.backend !== 'linux') return dir;
+  const slash = dir.lastIndexOf('/');
+  const parent = slash <= 0 ? '/' : dir.slice(0, slash);
+  try {
+    return `${fs.realpathSync.native(parent)}/${dir.slice(slash + 1)}`.replace(/^\/\//, '/');
+  } catch {
+    return dir;
+  }
 }

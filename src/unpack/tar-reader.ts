@@ -354,13 +354,21 @@ function buildEntry(
   const uid = text('uid');
   const gid = text('gid');
   const mtime = text('mtime');
+  const owner = {
+    uid: uid === undefined ? header.uid : parsePaxInteger(uid, 'uid', offset),
+    gid: gid === undefined ? header.gid : parsePaxInteger(gid, 'gid', offset),
+  };
+  // chown(2) takes 32-bit ids, and (uid_t)-1 means "leave unchanged": such a file would stay root's.
+  if (owner.uid >= 0xffffffff || owner.gid >= 0xffffffff) {
+    throw refuse('UNPACK_ENTRY_UNSUPPORTED', `entry ${quoteName(name)} has owner ${owner.uid}:${owner.gid}, beyond 32-bit ids`);
+  }
   return {
     name,
     type,
     size: size === undefined ? header.size : parsePaxInteger(size, 'size', offset),
     mode: header.mode & 0o7777,
-    uid: uid === undefined ? header.uid : parsePaxInteger(uid, 'uid', offset),
-    gid: gid === undefined ? header.gid : parsePaxInteger(gid, 'gid', offset),
+    uid: owner.uid,
+    gid: owner.gid,
     mtime: mtime === undefined ? { sec: header.mtime, nsec: 0 } : parsePaxTime(mtime, offset),
     linkname,
     devMajor: header.devMajor,

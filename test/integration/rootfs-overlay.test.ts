@@ -240,6 +240,28 @@ if (gate.mode !== 'run') {
       expect(fs.existsSync(plan.containerDir)).toBe(false);
     });
 
+    it('finds its mount through a symlinked container path, and never removes a tree that is still mounted', async () => {
+      const real = path.join(scratch, 'real');
+      const alias = path.join(scratch, 'alias');
+      fs.mkdirSync(real);
+      fs.symlinkSync(real, alias);
+      // prepareRootfs resolves the symlink, so mountinfo and the plan agree.
+      const { plan } = prepareRootfs(kernel, { layers, containerDir: path.join(alias, 'c') });
+      expect(plan.containerDir).toBe(path.join(real, 'c'));
+      await withRootfs(plan, () => expect(fs.readdirSync(plan.merged)).toContain('etc'));
+      // A plan made without resolving it cannot find its mount by path: the device check stops the removal.
+      const naive = planOverlay({ layers, containerDir: path.join(alias, 'c') });
+      applyOverlay(kernel, naive);
+      try {
+        expect(() => teardownOverlay(kernel, naive)).toThrow(/still mounted below .*alias\/c: .*alias\/c\/merged/);
+        expect(fs.readFileSync(path.join(real, 'c', 'merged', 'etc/os-release'), 'utf8')).toBe('ID=glassbox\n');
+      } finally {
+        kernel.umount(path.join(real, 'c', 'merged'));
+      }
+      teardownOverlay(kernel, naive);
+      expect(fs.existsSync(path.join(real, 'c'))).toBe(false);
+    });
+
     it('leaves no mount below its scratch directory', () => {
       expect(mountPointsUnder(kernel, scratch)).toEqual([]);
     });

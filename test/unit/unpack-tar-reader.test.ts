@@ -104,6 +104,8 @@ describe('tar reader', () => {
     expect(entries[0]).toMatchObject({ uid: 3_000_000, gid: 0o10000000 });
     const pax = readTar(buildTar([{ name: 'pax-ids', data: 'x', pax: { uid: '4000000000', gid: '5' } }]));
     expect(pax.entries[0]).toMatchObject({ uid: 4_000_000_000, gid: 5 });
+    // (uid_t)-1 tells chown to leave the owner alone: refused rather than silently root's.
+    expect(refusal(() => readTar(buildTar([{ name: 'minus-one', data: 'x', pax: { uid: '4294967295' } }]))).message).toMatch(/beyond 32-bit ids/);
   });
 
   it('reads libarchive xattrs and lets SCHILY win for the same name', () => {
