@@ -6,6 +6,13 @@ import { runDoctor } from './commands/doctor.js';
 import { runLearn } from './commands/learn.js';
 import { runPull } from './commands/pull.js';
 import { runUnpack } from './commands/unpack.js';
+import { runImages } from './commands/images.js';
+import { runInspect } from './commands/inspect.js';
+import { runHistory } from './commands/history.js';
+import { runRmi } from './commands/rmi.js';
+import { runSave } from './commands/save.js';
+import { runLoad } from './commands/load.js';
+import { runServe } from './commands/serve.js';
 import { VERSION } from '../version.js';
 
 export interface GlobalOptions {
@@ -23,6 +30,13 @@ const USAGE = [
   '  doctor           what this machine can do, and which lessons run for real',
   '  pull REF         download an image from a registry (--platform os/arch[/variant], -q)',
   '  unpack IMAGE     unpack its layers, one directory each ([DIR]; --layer BLOB DIR for one blob)',
+  '  images [REPO]    the images in the store (-q, --digests, --no-trunc)',
+  '  inspect IMAGE    index, manifest, config and layers of an image, as JSON',
+  '  history IMAGE    the build steps and the layer each made (--no-trunc, -q)',
+  '  rmi IMAGE        remove names, then the blobs no image needs (-f for an ID with several names)',
+  '  save IMAGE       an OCI archive of images, to -o FILE or standard output',
+  '  load             images from an archive (-i FILE or standard input; OCI or docker save, gzip too)',
+  '  serve [ADDR]     the store as a read-only registry (default 127.0.0.1:5000; --demo adds the demo)',
   '  version          print the version',
   '  help             this text',
   '',
@@ -112,6 +126,20 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await runPull(options, rest, io);
       case 'unpack':
         return await runUnpack(options, rest, io);
+      case 'images':
+        return await runImages(options, rest, io);
+      case 'inspect':
+        return await runInspect(options, rest, io);
+      case 'history':
+        return await runHistory(options, rest, io);
+      case 'rmi':
+        return await runRmi(options, rest, io);
+      case 'save':
+        return await runSave(options, rest, io);
+      case 'load':
+        return await runLoad(options, rest, io);
+      case 'serve':
+        return await runServe(options, rest, io);
       default:
         throw usageError(`unknown command ${JSON.stringify(command)}`);
     }

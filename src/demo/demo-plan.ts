@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { nativeBinary } from '../native/paths.js';
+import { LOCAL_DOMAIN } from '../store/read-image.js';
 import type { TarEntrySpec } from '../unpack/tar-archive.js';
 
 /**
@@ -17,7 +18,7 @@ pull with no internet and nothing prepared:
 Every entry has the same fixed time, owner root, and the entries of a layer are sorted by
 name, so the same busybox and probe give the same layer digests on every build.
 */
-export const DEMO_REFERENCE = 'glassbox.local/demo:latest';
+export const DEMO_REFERENCE = `${LOCAL_DOMAIN}/demo:latest`;
 /** The fixed time of every file and of the config (the image's "created"). */
 export const DEMO_TIME = new Date('2024-01-01T00:00:00Z');
 export const DEFAULT_BUSYBOX = '/bin/busybox';

@@ -21,6 +21,8 @@ The view is rebuilt when index.json changes (it is replaced by rename, so its in
 */
 export interface RepositoryView {
   name: string;
+  /** The full repository this name serves (`docker.io/library/busybox` for `busybox`). */
+  fullName: string;
   /** tag → what the tag serves (the pulled manifest, byte for byte) */
   tags: Map<string, ServedManifest>;
   /** manifest and index digests servable by digest → their media type */
@@ -62,16 +64,16 @@ export function buildRegistryView(store: ImageStore): RegistryView {
     }
   }
   const repositories = new Map<string, RepositoryView>();
-  const repositoryFor = (name: string): RepositoryView => {
+  const repositoryFor = (name: string, fullName: string): RepositoryView => {
     let view = repositories.get(name);
-    if (view === undefined) repositories.set(name, (view = { name, tags: new Map(), manifests: new Map(), blobs: new Set() }));
+    if (view === undefined) repositories.set(name, (view = { name, fullName, tags: new Map(), manifests: new Map(), blobs: new Set() }));
     return view;
   };
   for (const { entry, domain, path, tag } of named) {
     const served = servedManifest(store, entry);
     const names = [`${domain}/${path}`, ...shortNames({ domain, path }).filter((alias) => short.get(alias.repo) === domain).map((alias) => alias.repo)];
     for (const name of names) {
-      const view = repositoryFor(name);
+      const view = repositoryFor(name, `${domain}/${path}`);
       if (tag !== undefined) view.tags.set(tag, served);
       addReachable(store, entry, view);
     }
@@ -126,6 +128,16 @@ function addReachable(store: ImageStore, entry: Descriptor, view: RepositoryView
     const digest = entry.annotations?.[key];
     if (digest !== undefined && isDigest(digest)) visit(digest);
   }
+}
+
+/** `busybox:latest`, `demo:latest`: each served image under its shortest name, for screens. */
+export function listServedImages(view: RegistryView): string[] {
+  const shortest = new Map<string, RepositoryView>();
+  for (const repo of view.repositories.values()) {
+    const best = shortest.get(repo.fullName);
+    if (best === undefined || repo.name.length < best.name.length) shortest.set(repo.fullName, repo);
+  }
+  return [...shortest.values()].flatMap((repo) => [...repo.tags.keys()].map((tag) => `${repo.name}:${tag}`)).sort();
 }
 
 /** Caches the view until index.json is replaced. */

@@ -4,7 +4,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { checkImageManifest, MAX_MANIFEST_BYTES, parseManifest, type ImageIndex, type ImageManifest, type ManifestDocument } from '../oci/manifest.js';
 import { INDEX_TYPES, MEDIA } from '../oci/media-types.js';
 import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
-import { formatReference, parseReference, repositoryName } from '../oci/reference.js';
+import { DEFAULT_DOMAIN, formatReference, parseReference, repositoryName, type ImageReference } from '../oci/reference.js';
 import { blobSize, hasBlob, readSmallBlob } from './blobs.js';
 import { isDigest } from '../oci/digest.js';
 import { ANNOTATION_INDEX, ANNOTATION_SOURCE_MANIFEST, refNameOf, type LayoutIndex } from './index-file.js';
@@ -37,8 +37,17 @@ export function readManifestBlob(paths: StorePaths, descriptor: { digest: string
 
 /** The index.json entries a user's input names, by reference first and then by image ID prefix. */
 export function findEntries(paths: StorePaths, index: LayoutIndex, input: string): Descriptor[] {
+  return matchEntries(paths, index, input).entries;
+}
+
+/** Like findEntries, saying whether the input was a name or an image ID (rmi treats them differently). */
+export function matchEntries(paths: StorePaths, index: LayoutIndex, input: string): { entries: Descriptor[]; by: 'name' | 'id' } {
   const byName = findByReference(index, input);
-  if (byName.length > 0) return byName;
+  if (byName.length > 0) return { entries: byName, by: 'name' };
+  return { entries: findById(paths, index, input), by: 'id' };
+}
+
+function findById(paths: StorePaths, index: LayoutIndex, input: string): Descriptor[] {
   const hex = /^(?:sha256:)?([a-f0-9]{4,64})$/.exec(input)?.[1];
   if (hex === undefined) return [];
   return index.manifests.filter((entry) => {
@@ -58,6 +67,21 @@ function findByReference(index: LayoutIndex, input: string): Descriptor[] {
   } catch {
     return [];
   }
+  const found = findNamed(index, wanted);
+  if (found.length > 0 || !isShortName(input, wanted)) return found;
+  // Like podman's localhost/ for images built on the machine: a short name that Docker Hub
+  // does not have in the store may be one glassbox made here (`demo` → glassbox.local/demo).
+  return findNamed(index, { ...wanted, domain: LOCAL_DOMAIN, path: wanted.path.replace(/^library\//, '') });
+}
+
+/** The registry name of images made on this machine (the demo image). */
+export const LOCAL_DOMAIN = 'glassbox.local';
+
+function isShortName(input: string, reference: ImageReference): boolean {
+  return reference.domain === DEFAULT_DOMAIN && !/^(?:docker\.io|index\.docker\.io)\//.test(input);
+}
+
+function findNamed(index: LayoutIndex, wanted: ImageReference): Descriptor[] {
   const full = formatReference(wanted);
   const exact = index.manifests.filter((entry) => refNameOf(entry) === full);
   if (exact.length > 0 || wanted.digest === undefined) return exact;

@@ -1,10 +1,9 @@
 import { GlassboxError } from '../errors.js';
 import { shortDigest } from '../oci/digest.js';
-import { formatReference, parseReference } from '../oci/reference.js';
 import type { GcResult } from './gc.js';
 import { readLayoutIndex, refNameOf } from './index-file.js';
 import type { StorePaths } from './layout.js';
-import { findEntries, imageIdOf } from './read-image.js';
+import { imageIdOf, matchEntries } from './read-image.js';
 import { dropDigests, dropRefs } from './refs.js';
 
 /**
@@ -37,7 +36,7 @@ export async function removeImageRefs(
   options: { force?: boolean },
 ): Promise<RemoveImageResult> {
   const index = readLayoutIndex(paths);
-  const entries = findEntries(paths, index, input);
+  const { entries, by } = matchEntries(paths, index, input);
   if (entries.length === 0) {
     throw new GlassboxError('STORE_IMAGE_NOT_FOUND', `no such image: ${input}`, { kind: 'user', hint: 'list the stored images with: glassbox images' });
   }
@@ -50,7 +49,7 @@ export async function removeImageRefs(
   }
   const manifestDigest = entries[0]!.digest;
   const allNames = index.manifests.filter((entry) => entry.digest === manifestDigest).map(refNameOf).filter((n): n is string => n !== undefined);
-  const byName = isReference(input, allNames);
+  const byName = by === 'name';
   const removing = byName ? entries.map(refNameOf).filter((n): n is string => n !== undefined) : allNames;
   if (!byName && allNames.length > 1 && options.force !== true) {
     throw new GlassboxError('STORE_IMAGE_MULTIPLE_NAMES', `image ${shortDigest(imageIdOf(paths, entries[0]!) ?? manifestDigest)} has ${allNames.length} names: ${allNames.join(', ')}`, {
@@ -74,12 +73,4 @@ export async function removeImageRefs(
   const result: RemoveImageResult = { untagged: removing };
   if (last) result.deleted = identity;
   return result;
-}
-
-function isReference(input: string, names: string[]): boolean {
-  try {
-    return names.includes(formatReference(parseReference(input)));
-  } catch {
-    return false;
-  }
 }

@@ -35,6 +35,12 @@ export interface OpenStoreResult {
   cleaned: string[];
 }
 
+export interface ListedImage {
+  entry: Descriptor;
+  image?: ResolvedImage;
+  error?: GlassboxError;
+}
+
 export class ImageStore implements BlobSink {
   readonly paths: StorePaths;
   #lease: Lease | undefined;
@@ -123,8 +129,8 @@ export class ImageStore implements BlobSink {
     return resolveEntry(this.paths, index, entries[0]!);
   }
 
-  /** Every named image, resolved; entries that cannot be read are reported with their error. */
-  listImages(): { entry: Descriptor; image?: ResolvedImage; error?: GlassboxError }[] {
+  /** Every image in index.json, resolved; entries that cannot be read come with their error. */
+  listImages(): ListedImage[] {
     const index = this.readIndex();
     return index.manifests.map((entry) => {
       try {

@@ -42,6 +42,21 @@ describe('references', () => {
     expect(() => store.resolveImage('demo')).toThrow(/no such image/);
   });
 
+  it('finds an image made on this machine by its short name, after Docker Hub names', async () => {
+    const store = await scratch();
+    const local = await buildTestImage(store, { name: 'glassbox.local/demo:latest', layers: [base] });
+    expect(store.resolveImage('demo').id).toBe(local.config.digest);
+    expect(() => store.resolveImage('docker.io/library/demo')).toThrow(/no such image/);
+    const hub = await buildTestImage(store, { name: 'docker.io/library/demo:latest', layers: [[fileEntry('hub', 'h')]] });
+    expect(store.resolveImage('demo').id).toBe(hub.config.digest);
+    // rmi by the short name removes that one name, as any name.
+    await nameImage(store, 'glassbox.local/demo:other', local.manifest);
+    await store.removeImage('demo');
+    expect(store.resolveImage('demo').id).toBe(local.config.digest);
+    expect((await store.removeImage('demo')).untagged).toEqual(['glassbox.local/demo:latest']);
+    expect(store.resolveImage('demo:other').id).toBe(local.config.digest);
+  });
+
   it('pairs history steps with layers, skipping empty ones', async () => {
     const store = await scratch();
     await buildTestImage(store, { name: 'docker.io/library/demo:1', layers: [base, [fileEntry('a', 'a')]] });
