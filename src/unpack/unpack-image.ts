@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { shortDigest } from '../oci/digest.js';
 import { applyLayer, type LayerResult, type LayerSource, type UnpackOptions } from './apply-layer.js';
 import type { LayerFs } from './layer-fs.js';
@@ -6,7 +5,10 @@ import { lookupLowerView } from './lower-view.js';
 import { quoteName, refuse } from './refusal.js';
 
 export interface UnpackImageOptions extends UnpackOptions {
-  /** Layers unpacked at once (default: the number of CPUs, at most 4). zlib runs off the main thread. */
+  /**
+  Layers unpacked at once (default 4). Files are written from the main thread and zlib runs on
+  libuv's pool, so a few layers in flight keep the pool busy even on two CPUs.
+  */
   concurrency?: number;
 }
 
@@ -23,7 +25,7 @@ ones under way finish or clean up, and the first failure is thrown: nothing half
 */
 export async function unpackImage(sources: readonly LayerSource[], layersDir: string, options: UnpackImageOptions): Promise<UnpackImageResult> {
   const started = performance.now();
-  const limit = Math.max(1, options.concurrency ?? Math.min(4, availableParallelism()));
+  const limit = Math.max(1, options.concurrency ?? 4);
   // An image may list one layer twice (empty layers often repeat): unpack each diff_id once.
   const unique = [...new Map(sources.map((source) => [source.diffId, source])).values()];
   const done = new Map<string, LayerResult>();
