@@ -52,6 +52,15 @@ describe('simulated cgroup v2', () => {
     // memory is a domain controller and the scope has processes: EBUSY; pids is threaded: fine.
     expect(outcome(write('+memory'))).toBe('EBUSY');
     expect(outcome(write('+pids'))).toBe('ok');
+    // Not once a child has processes: the scope could no longer become a thread root.
+    expect(outcome(write('-pids'))).toBe('ok');
+    k.mkdir(`${SESSION}/busy`);
+    const sleeper = k.spawn(['sleep', '1000']);
+    k.writeFile(`${SESSION}/busy/cgroup.procs`, String(sleeper.pid));
+    expect(outcome(write('+pids'))).toBe('EBUSY');
+    k.kill(sleeper.pid, 'SIGKILL');
+    k.rmdir(`${SESSION}/busy`);
+    expect(outcome(write('+pids'))).toBe('ok');
     // Move ourselves to a leaf, then memory can be handed down too.
     k.mkdir(`${SESSION}/leaf`);
     for (const pid of k.readFile(`${SESSION}/cgroup.procs`).trim().split('\n')) k.writeFile(`${SESSION}/leaf/cgroup.procs`, pid);

@@ -43,15 +43,25 @@ function writeSubtreeControl(cg: CgroupNode, text: string, host: CgroupHost): vo
   if ([...enable].some((name) => !available.includes(name))) throw new ErrnoFailure(ERRNO.ENOENT);
   // EBUSY: a child still hands the controller further down.
   for (const child of cg.children.values()) if ([...disable].some((name) => child.subtreeControl.has(name))) throw new ErrnoFailure(ERRNO.EBUSY);
-  // EBUSY: "no internal processes": domain controllers only for a group without processes of its own.
+  // EBUSY: "no internal processes" (cgroup_vet_subtree_control_enable()): controllers go only to the
+  // children of a group without processes of its own, except threaded ones (pids, cpu, cpuset) in a
+  // group that could still become a thread root (no domain controllers, no populated children).
   const domain = [...enable].some((name) => !THREADED_CONTROLLERS.has(name));
-  if (cg.parent !== null && domain && host.processes.membersOf(cg).length > 0) throw new ErrnoFailure(ERRNO.EBUSY);
+  if (cg.parent !== null && host.processes.membersOf(cg).length > 0 && (domain || !canBeThreadRoot(cg, host))) {
+    throw new ErrnoFailure(ERRNO.EBUSY);
+  }
   for (const name of enable) cg.subtreeControl.add(name);
   for (const name of disable) {
     cg.subtreeControl.delete(name);
     // The children's state of that controller goes with its css.
     for (const child of cg.children.values()) for (const key of [...child.settings.keys()]) if (key.startsWith(`${name}.`)) child.settings.delete(key);
   }
+}
+
+/** cgroup_can_be_thread_root(): no domain controllers handed down and no child with processes. */
+function canBeThreadRoot(cg: CgroupNode, host: CgroupHost): boolean {
+  if ([...cg.subtreeControl].some((name) => !THREADED_CONTROLLERS.has(name))) return false;
+  return [...cg.children.values()].every((child) => processesIn(child, host).length === 0);
 }
 
 function formatLimit(pages: bigint): string {
