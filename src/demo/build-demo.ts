@@ -9,7 +9,8 @@ import { DEMO_TIME, findDemoSources, planDemoImage, type DemoPlan, type DemoSour
 /**
 Builds the demo image (demo-plan.ts) into the store and names it `glassbox.local/demo:latest`.
 Building is cheap (a couple of MB of gzip) and reproducible, so it is simply done again: when
-the result has the digest already named, nothing changes in index.json.
+the result has the digest already named, nothing changes in index.json. The store's lease
+(taken by writing blobs) is the caller's to end with `store.close()`.
 */
 export interface DemoLayer {
   name: string;
@@ -47,7 +48,6 @@ export async function buildDemoImage(store: ImageStore, sources: DemoSources = f
   });
   const changed = before !== written.manifest.digest;
   if (changed) await nameImage(store, plan.reference, written.manifest);
-  await store.close();
   return {
     reference: plan.reference,
     manifest: written.manifest,

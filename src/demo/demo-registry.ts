@@ -37,6 +37,7 @@ export function defaultDemoRegistryRoot(env: NodeJS.ProcessEnv = process.env): s
 export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<DemoRegistry> {
   const { store } = await openStore({ root: spec.root ?? defaultDemoRegistryRoot() });
   const demo = await buildDemoImage(store, spec.sources);
+  await store.close(); // from here on the store is only read
   const registry = await startRegistryServer({
     store,
     host: spec.host ?? '127.0.0.1',

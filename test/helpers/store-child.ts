@@ -58,9 +58,10 @@ async function writer(root: string, label: string, rounds: number): Promise<void
 
 async function hold(root: string): Promise<void> {
   const { store } = await openStore({ root });
-  const bytes = Buffer.alloc(1_000_000, 9);
+  const bytes = Buffer.alloc(4_000_000, 9);
   const blob = await store.begin({ mediaType: MEDIA.ociLayer, digest: digestOf(bytes), size: bytes.length });
-  await blob.write(bytes.subarray(0, 500_000));
+  // In 64 KB chunks, as from the network: the writer batches them, so most reach the file.
+  for (let at = 0; at < 3_000_000; at += 65_536) await blob.write(bytes.subarray(at, Math.min(at + 65_536, 3_000_000)));
   process.stdout.write('ready\n');
   setInterval(() => undefined, 1000);
 }

@@ -96,6 +96,26 @@ describe('blob ingest', () => {
     expect(fs.readFileSync(store.blobPath(digestOf(bytes)))).toEqual(bytes);
   });
 
+  it('keeps every byte in order whatever the chunk sizes (small, batched, larger than a batch)', async () => {
+    const store = await scratch();
+    const { randomBytes } = await import('node:crypto');
+    const bytes = randomBytes(5 * 1024 * 1024 + 123);
+    const descriptor = { mediaType: LAYER, digest: digestOf(bytes), size: bytes.length };
+    const writer = await store.begin(descriptor);
+    await writer.write(bytes.subarray(0, 1000));
+    await writer.reset(); // a restart from byte 0 with bytes still waiting in the batch
+    const sizes = [1, 16_384, 1024 * 1024, 3, 2 * 1024 * 1024 + 7, 65_536, 999];
+    let at = 0;
+    for (let i = 0; at < bytes.length; i++) {
+      const n = Math.min(sizes[i % sizes.length]!, bytes.length - at);
+      await writer.write(bytes.subarray(at, at + n));
+      at += n;
+    }
+    expect(writer.written).toBe(bytes.length);
+    await writer.commit();
+    expect(digestOf(fs.readFileSync(store.blobPath(descriptor.digest)))).toBe(descriptor.digest);
+  });
+
   it('two writers of the same digest at once end with one complete blob', async () => {
     const store = await scratch();
     const bytes = Buffer.alloc(300_000, 3);

@@ -37,6 +37,7 @@ export async function runServe(options: GlobalOptions, args: string[], io: Io, d
   const { store } = await openStore();
   if (values.demo) {
     const demo = await buildDemoImage(store);
+    await store.close(); // ends the lease writing took; serving only reads
     if (!options.json) io.stderr.write(`demo image ${demo.reference} ${demo.changed ? 'built' : 'up to date'} (${demo.layers.length} layers)\n`);
   }
   const log = (entry: RequestLog): void => {
