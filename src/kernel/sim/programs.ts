@@ -3,7 +3,7 @@ import type { SimProcess } from './processes.js';
 
 /**
 The programs the simulated host can run. A program file holds this marker and a name instead of
-machine code; anything else that is executable fails like a binary of the wrong format (ENOEXEC).
+machine code; what exec makes of other files is in spawn.ts.
 */
 export const PROGRAM_MARKER = '#!glassbox-sim ';
 

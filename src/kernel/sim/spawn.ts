@@ -11,8 +11,6 @@ import { resolveExisting } from './path-walk.js';
 import { statOf, type VfsContext } from './vfs-context.js';
 import { SIGNALS } from './signals.js';
 
-/** execve(2)'s ENOEXEC; not in the shared errno table (the Linux backend uses the same number). */
-export const ENOEXEC = 8;
 const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** What a small program like sleep has resident: 64 pages. */
 const PROGRAM_MEMORY = 64 * 4096;
@@ -64,11 +62,11 @@ function loadImage(ctx: VfsContext, path: string, argv: string[], read: (path: s
   const text = content.toString('utf8');
   if (text.startsWith('#!')) {
     const [interpreter, ...args] = text.slice(2).split('\n')[0]!.trim().split(/\s+/);
-    if (interpreter === undefined || interpreter === '') throw new ErrnoFailure(ENOEXEC);
+    if (interpreter === undefined || interpreter === '') throw new ErrnoFailure(ERRNO.ENOEXEC);
     const found = findExecutable(ctx, interpreter.includes('/') ? interpreter : `./${interpreter}`);
     const inner = programOf(read(found.path));
     // A script whose interpreter is itself a script: the model stops at one level.
-    if (inner === undefined) throw new ErrnoFailure(ENOEXEC);
+    if (inner === undefined) throw new ErrnoFailure(ERRNO.ENOEXEC);
     return { kind: 'program', program: inner, argv: [interpreter, ...args.slice(0, 1), path, ...argv.slice(1)] };
   }
   const commands = text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
