@@ -47,6 +47,10 @@ describe('simulated processes', () => {
     expect(await waiting.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await k.spawn([`${d}/garbage`]).exited).toEqual({ code: 127, signal: null });
     expect(await k.spawn([`${d}/empty`]).exited).toEqual({ code: 0, signal: null });
+    // An interpreter that is itself no program is ENOEXEC, and execvp falls back to the shell.
+    k.writeFile(`${d}/nested`, `#!${d}/garbage\nrun\n`);
+    k.chmod(`${d}/nested`, 0o755);
+    expect(await k.spawn([`${d}/nested`]).exited).toEqual({ code: 127, signal: null });
   });
 
   it('delivers signals with their default actions', async () => {

@@ -50,24 +50,21 @@ function findExecutable(ctx: VfsContext, file: string): { path: string } {
 }
 
 /**
-What execve(2) makes of a file: one of the model's programs; a `#!` script, whose interpreter must
-exist (ENOENT) and be a program; anything else fails with ENOEXEC, on which execvp(3) (and so Node's
-spawn) runs it with /bin/sh. The model has no shell: such a script ends as if every command in it
-were unknown, with status 127, or 0 when it has no commands at all.
+What execve(2) makes of a file: one of the model's programs, or a `#!` script whose interpreter must
+exist (ENOENT) and is one of them. Everything else is ENOEXEC, on which execvp(3), and so Node's
+spawn, runs the file with /bin/sh. The model has no shell: such a script ends as if every command in
+it were unknown, with status 127, or 0 when it has no commands at all.
 */
 function loadImage(ctx: VfsContext, path: string, argv: string[], read: (path: string) => Buffer): Image {
   const content = read(path);
   const program = programOf(content);
   if (program !== undefined) return { kind: 'program', program, argv };
   const text = content.toString('utf8');
-  if (text.startsWith('#!')) {
-    const [interpreter, ...args] = text.slice(2).split('\n')[0]!.trim().split(/\s+/);
-    if (interpreter === undefined || interpreter === '') throw new ErrnoFailure(ERRNO.ENOEXEC);
+  const [interpreter, ...args] = text.startsWith('#!') ? text.slice(2).split('\n')[0]!.trim().split(/\s+/) : [];
+  if (interpreter !== undefined && interpreter !== '') {
     const found = findExecutable(ctx, interpreter.includes('/') ? interpreter : `./${interpreter}`);
     const inner = programOf(read(found.path));
-    // A script whose interpreter is itself a script: the model stops at one level.
-    if (inner === undefined) throw new ErrnoFailure(ERRNO.ENOEXEC);
-    return { kind: 'program', program: inner, argv: [interpreter, ...args.slice(0, 1), path, ...argv.slice(1)] };
+    if (inner !== undefined) return { kind: 'program', program: inner, argv: [interpreter, ...args.slice(0, 1), path, ...argv.slice(1)] };
   }
   const commands = text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   return { kind: 'script', commands };
