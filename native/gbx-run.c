@@ -1,0 +1,239 @@
+/*
+gbx-run: the launch helper. Node starts it with child_process.spawn, fd 3 being
+one end of a socketpair (the control socket, run-channel.h). It reads a spec
+(run-spec.h), clones a child in new namespaces, stops until Node has placed the
+child in its cgroups (and written id maps), then the child builds the root and
+the process state, step by step, and executes the program. Every step is
+reported to Node as {op, args, ret, errno}; with step=1 each waits for a "go".
+
+main() is the list of steps of the parent; child_main() is the child's.
+
+Exit status: the program's (128+signal when it was killed), or 125 when gbx-run
+itself failed (an "error" event says what), 126/127 when execve failed.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run-channel.h"
+#include "run-spec.h"
+#include "run-steps.h"
+
+#define CONTROL_FD 3
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+static pid_t child_pid;
+/* parent → child: one byte releases the child; child → parent: one byte says it failed.
+   The child's end of the second pipe is close-on-exec, so EOF without a byte = execve worked. */
+static int release_pipe[2], failed_pipe[2];
+
+/*
+CVE-2019-5736: a process in the container that can open /proc/<helper>/exe could
+write through it into the helper's binary on the host. So gbx-run runs from a
+sealed memfd copy of itself: /proc/self/exe is then the memfd, and the seals make
+it unwritable. The first run copies and re-executes; the copy sees its own seals.
+*/
+static void run_from_sealed_copy(char **argv)
+{
+	struct stat st;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), copy;
+	off_t offset = 0;
+
+	if (self < 0)
+		fail(125, "failed to open /proc/self/exe");
+	if (fcntl(self, F_GET_SEALS) == SEALS) {
+		close(self);
+		return;
+	}
+	copy = memfd_create("gbx-run", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0 || fstat(self, &st) < 0)
+		fail(125, "failed to make a memfd copy of gbx-run");
+	while (offset < st.st_size)
+		if (sendfile(copy, self, &offset, (size_t)(st.st_size - offset)) <= 0)
+			fail(125, "failed to copy gbx-run into a memfd");
+	if (fcntl(copy, F_ADD_SEALS, SEALS) < 0)
+		fail(125, "failed to seal the memfd copy of gbx-run");
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	fail(125, "failed to re-execute gbx-run from its sealed copy");
+}
+
+static void tell_parent_we_failed(void)
+{
+	char byte = 'F';
+
+	if (write(failed_pipe[1], &byte, 1) < 0) {
+		/* the parent is gone: nobody to tell */
+	}
+}
+
+static void wait_for_parent(void)
+{
+	char byte;
+
+	if (read(release_pipe[0], &byte, 1) != 1)
+		_exit(125); /* the parent died before releasing us */
+	close(release_pipe[0]);
+}
+
+static int child_main(const struct run_spec *spec)
+{
+	channel_on_fail(tell_parent_we_failed);
+	close(release_pipe[1]);
+	close(failed_pipe[0]);
+	/* If gbx-run dies, so does the container: nothing may outlive its runtime unseen. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	wait_for_parent();
+	/* Late, so that the cgroup namespace's root is the group Node placed us in. */
+	if (spec->namespaces & CLONE_NEWCGROUP &&
+	    STEP("unshare", ARGS("flags", "CLONE_NEWCGROUP"), unshare(CLONE_NEWCGROUP)) < 0)
+		fail(125, "failed to create the cgroup namespace");
+	if (spec->namespaces & CLONE_NEWUTS)
+		set_hostname(spec);
+	if (spec->namespaces & CLONE_NEWNET)
+		bring_up_loopback();
+	if (spec->namespaces & CLONE_NEWNS) {
+		make_mounts_private();
+		check_rootfs(spec);
+		bind_rootfs(spec);
+		mount_proc(spec);
+		mount_dev(spec);
+		mount_sys(spec);
+		pivot_into(spec);
+		mask_paths(spec);
+		make_paths_readonly(spec);
+		if (spec->readonly_rootfs)
+			make_root_readonly();
+	} else {
+		enter_root_without_mount_ns(spec);
+	}
+	set_rlimits(spec);
+	enter_cwd(spec);
+	drop_bounding_caps(spec);
+	switch_user(spec);
+	set_caps(spec);
+	set_no_new_privs(spec);
+	close_other_fds();
+	reset_signals();
+	exec_process(spec);
+}
+
+static pid_t clone_child(const struct run_spec *spec)
+{
+	/* CLONE_NEWCGROUP waits for child_main; the rest are made here, at once. */
+	int flags = spec->namespaces & ~CLONE_NEWCGROUP;
+	char *names = fmt("%s%s%s%s%s%s", flags & CLONE_NEWNS ? "CLONE_NEWNS|" : "", flags & CLONE_NEWUTS ? "CLONE_NEWUTS|" : "",
+			  flags & CLONE_NEWIPC ? "CLONE_NEWIPC|" : "", flags & CLONE_NEWPID ? "CLONE_NEWPID|" : "",
+			  flags & CLONE_NEWNET ? "CLONE_NEWNET|" : "", flags & CLONE_NEWUSER ? "CLONE_NEWUSER|" : "");
+	pid_t pid;
+
+	if (pipe2(release_pipe, O_CLOEXEC) < 0 || pipe2(failed_pipe, O_CLOEXEC) < 0)
+		fail(125, "failed to create the pipes to the child");
+	step_announce("clone", ARGS("flags", fmt("%sSIGCHLD", names)));
+	/* Without a stack argument clone() behaves as fork(): the child runs on a copy of ours. */
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		_exit(child_main(spec));
+	step_report("clone", ARGS("flags", fmt("%sSIGCHLD", names)), pid);
+	if (pid < 0)
+		fail(125, "failed to clone the container process");
+	close(release_pipe[0]);
+	close(failed_pipe[1]);
+	return pid;
+}
+
+/* Node places the child in its cgroups (and writes id maps) while we wait here. */
+static void wait_for_release(pid_t pid)
+{
+	event_send("created", ARGS("pid", fmt("%d", pid)));
+	free(channel_read(FRAME_RELEASE, NULL));
+	if (write(release_pipe[1], "R", 1) != 1)
+		fail(125, "failed to release the child");
+	close(release_pipe[1]);
+}
+
+/* EOF on the failed pipe: execve closed the child's end; a byte: the child reported its failure. */
+static void wait_for_exec(void)
+{
+	char byte;
+	ssize_t got;
+
+	do
+		got = read(failed_pipe[0], &byte, 1);
+	while (got < 0 && errno == EINTR);
+	close(failed_pipe[0]);
+	if (got == 0)
+		step_report("execve", ARGS("result", "the program is running"), 0);
+}
+
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static void forward_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static int wait_for_exit(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fail(125, "failed to wait for the container process %d", pid);
+	if (WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+		event_send("exit", ARGS("signal", name ? fmt("SIG%s", name) : fmt("%d", WTERMSIG(status)),
+					"status", fmt("%d", 128 + WTERMSIG(status))));
+		return 128 + WTERMSIG(status);
+	}
+	event_send("exit", ARGS("code", fmt("%d", WEXITSTATUS(status)), "status", fmt("%d", WEXITSTATUS(status))));
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct run_spec spec;
+	size_t length;
+	char *payload;
+
+	if (argc > 1) {
+		dprintf(2, "usage: gbx-run (with the control socket on fd %d; see native/README.md)\n", CONTROL_FD);
+		return 2;
+	}
+	if (fcntl(CONTROL_FD, F_GETFD) < 0) {
+		dprintf(2, "gbx-run: failed to find the control socket on fd %d: %s\n", CONTROL_FD, strerror(errno));
+		return 125;
+	}
+	channel_open(CONTROL_FD);
+	run_from_sealed_copy(argv);
+	payload = channel_read(FRAME_SPEC, &length);
+	spec_parse(&spec, payload, length);
+	channel_set_stepping(spec.stepping);
+	child_pid = clone_child(&spec);
+	forward_signals();
+	wait_for_release(child_pid);
+	wait_for_exec();
+	return wait_for_exit(child_pid);
+}

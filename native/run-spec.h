@@ -1,0 +1,66 @@
+/*
+run-spec.h: the container spec gbx-run receives from Node in its 'S' frame.
+
+The payload is a list of NUL-terminated "key=value" strings (no JSON parser in
+the helper). Keys that make a list may repeat; the order of arg and env is kept.
+
+  rootfs=/path        the root directory (required, absolute)
+  ns=mount|uts|ipc|pid|net|cgroup|user   one per namespace to create
+  hostname=NAME       with ns=uts
+  arg=ARG             argv, in order (at least one)
+  env=NAME=VALUE      the environment, in order
+  cwd=/path           inside the root (default /)
+  user=UID:GID        default 0:0
+  group=GID           a supplementary group (repeatable)
+  cap=CAP_NAME        a capability to keep (repeatable; none: no capabilities)
+  rlimit=NAME:SOFT:HARD   NAME as in docker --ulimit (nofile, nproc, ...), -1 unlimited
+  mask=/path          a path to hide (tmpfs on a directory, /dev/null on a file)
+  readonly=/path      a path to bind read-only
+  no_new_privs=1, readonly_rootfs=1, step=1 (pause before each step)
+*/
+#ifndef GBX_RUN_SPEC_H
+#define GBX_RUN_SPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define SPEC_MAX_LIST 1024
+#define SPEC_MAX_RLIMITS 16
+
+struct spec_rlimit {
+	const char *name;
+	int resource;
+	struct rlimit value;
+};
+
+struct run_spec {
+	const char *rootfs;
+	const char *hostname;
+	const char *cwd;
+	int namespaces; /* CLONE_NEW* flags */
+	char *argv[SPEC_MAX_LIST + 1];
+	int argc;
+	char *env[SPEC_MAX_LIST + 1];
+	int envc;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[64];
+	int group_count;
+	uint64_t caps;
+	struct spec_rlimit rlimits[SPEC_MAX_RLIMITS];
+	int rlimit_count;
+	const char *masked[SPEC_MAX_LIST];
+	int masked_count;
+	const char *readonly[SPEC_MAX_LIST];
+	int readonly_count;
+	bool no_new_privs;
+	bool readonly_rootfs;
+	bool stepping;
+};
+
+/* Parses the payload into spec (pointing into payload); fails with a clear error. */
+void spec_parse(struct run_spec *spec, char *payload, size_t length);
+
+#endif

@@ -1,0 +1,197 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { GlassboxError } from '../errors.js';
+import { nativeBinary } from '../native/paths.js';
+import { FrameReader, encodeFrame, encodeSpec, parseEvent, type HelperEvent } from './launch-protocol.js';
+import type { ContainerSpec } from './spec.js';
+
+/**
+Starts gbx-run for a spec and drives it: sends the spec, waits for the child to be
+created, lets the caller place it (cgroups, id maps) before releasing it, and in
+step mode says "go" before each step. Every step is published on
+`glassbox:container:step`, the channel the tour and `--json` read.
+*/
+export const CONTAINER_STEP_CHANNEL = 'glassbox:container:step';
+
+export interface ContainerStepEvent {
+  /** The container id. */
+  id: string;
+  /** `next`: about to run (step mode only); `done`: ran, with ret and errno. */
+  phase: 'next' | 'done';
+  op: string;
+  args: Record<string, string>;
+  ret?: number;
+  errno?: string | null;
+  /** Milliseconds since the helper was spawned. */
+  at: number;
+}
+
+const stepChannel = diagnosticsChannel.channel(CONTAINER_STEP_CHANNEL);
+
+export function subscribeContainerSteps(listener: (event: ContainerStepEvent) => void): () => void {
+  const handler = (message: unknown): void => listener(message as ContainerStepEvent);
+  diagnosticsChannel.subscribe(CONTAINER_STEP_CHANNEL, handler);
+  return () => diagnosticsChannel.unsubscribe(CONTAINER_STEP_CHANNEL, handler);
+}
+
+export interface LaunchOptions {
+  /** The gbx-run binary; default native/bin/gbx-run. */
+  helper?: string;
+  /** stdin, stdout, stderr of the container (fd 3 is always the control socket). Default all piped. */
+  stdio?: ['pipe' | 'ignore' | 'inherit' | number, 'pipe' | 'ignore' | 'inherit' | number, 'pipe' | 'ignore' | 'inherit' | number];
+  /** Runs after clone, before the child does anything: place it in cgroups here. */
+  beforeRelease?: (pid: number) => void | Promise<void>;
+  /** Step mode: called before each step; the step runs when it resolves. */
+  onNext?: (step: { op: string; args: Record<string, string> }) => void | Promise<void>;
+  /** Extra environment for the helper itself (the container's comes from the spec). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface HelperStep {
+  op: string;
+  args: Record<string, string>;
+  ret: number;
+  errno: string | null;
+}
+
+export interface LaunchResult {
+  /** The exit status as a shell shows it: code, or 128+signal. */
+  status: number;
+  code: number | null;
+  signal: string | null;
+  /** Why gbx-run failed before the program ran (`failed to …`), with errno; null if it ran. */
+  error: { message: string; errno: string | null } | null;
+  steps: HelperStep[];
+}
+
+export interface LaunchedContainer {
+  helperPid: number;
+  /** The container's first process as the host sees it. */
+  pid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** Resolves when gbx-run has exited (after the container did). */
+  exited: Promise<LaunchResult>;
+  /** Signals gbx-run, which forwards INT, TERM, HUP, QUIT, USR1, USR2 and WINCH to the container. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+function helperPath(options: LaunchOptions): string {
+  const helper = options.helper ?? nativeBinary('gbx-run');
+  if (helper === undefined) {
+    throw new GlassboxError('RUN_HELPER_MISSING', 'the launch helper gbx-run is not built', {
+      kind: 'environment',
+      hint: 'run `npm run build` (needs a C compiler and libc.a: apt-get install build-essential)',
+    });
+  }
+  return helper;
+}
+
+export function launchContainer(spec: ContainerSpec, options: LaunchOptions = {}): Promise<LaunchedContainer> {
+  const started = performance.now();
+  const stdio: StdioOptions = [...(options.stdio ?? ['pipe', 'pipe', 'pipe']), 'pipe'];
+  const child = spawn(helperPath(options), [], { stdio, env: options.env ?? {} });
+  const control = child.stdio[3] as (Readable & Writable) | null;
+  if (control === null || control === undefined) throw new GlassboxError('RUN_PROTOCOL', 'no control socket to gbx-run', { kind: 'bug' });
+  control.write(encodeFrame('S', encodeSpec(spec, { step: options.onNext !== undefined })));
+
+  const steps: HelperStep[] = [];
+  const reader = new FrameReader();
+  let error: LaunchResult['error'] = null;
+  let exit: { code: string | undefined; signal: string | undefined } | null = null;
+  let onCreated: ((pid: number) => void) | undefined;
+  let onFailed: ((reason: Error) => void) | undefined;
+  const created = new Promise<number>((resolve, reject) => {
+    onCreated = resolve;
+    onFailed = reject;
+  });
+
+  const publish = (event: Omit<ContainerStepEvent, 'id' | 'at'>): void => {
+    if (stepChannel.hasSubscribers) stepChannel.publish({ id: spec.id, at: performance.now() - started, ...event });
+  };
+  // Steps are handled one at a time: a "go" must not overtake an earlier step's caller.
+  let queue = Promise.resolve();
+  const handle = async (event: HelperEvent): Promise<void> => {
+    switch (event.type) {
+      case 'next':
+        publish({ phase: 'next', op: event.op, args: event.args });
+        await options.onNext?.({ op: event.op, args: event.args });
+        control.write(encodeFrame('G'));
+        break;
+      case 'step':
+        steps.push({ op: event.op, args: event.args, ret: event.ret, errno: event.errno });
+        publish({ phase: 'done', op: event.op, args: event.args, ret: event.ret, errno: event.errno });
+        break;
+      case 'created': {
+        const pid = Number(event.pid);
+        await options.beforeRelease?.(pid);
+        control.write(encodeFrame('R'));
+        onCreated?.(pid);
+        break;
+      }
+      case 'error':
+        error = { message: event.message, errno: event.errno };
+        break;
+      case 'exit':
+        exit = { code: event.code, signal: event.signal };
+        break;
+    }
+  };
+  control.on('data', (chunk: Buffer) => {
+    for (const frame of reader.push(chunk)) {
+      const event = parseEvent(frame.payload);
+      queue = queue.then(() => handle(event)).catch((reason: unknown) => {
+        // The caller's placement failed: the child must not run unplaced. gbx-run's child
+        // dies with it (PR_SET_PDEATHSIG).
+        child.kill('SIGKILL');
+        onFailed?.(reason as Error);
+      });
+    }
+  });
+  control.on('error', () => undefined); // EPIPE when the helper died first; its exit says why
+
+  const exited = new Promise<LaunchResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      void queue.then(() => {
+        const result: LaunchResult =
+          exit === null
+            ? // gbx-run itself died (killed, or broke before reporting): its own status is all there is.
+              { status: code ?? 128 + signalNumber(signal), code, signal, error, steps }
+            : {
+                status: exit.code !== undefined ? Number(exit.code) : 128 + signalNumber(exit.signal ?? null),
+                code: exit.code !== undefined ? Number(exit.code) : null,
+                signal: exit.signal ?? null,
+                error,
+                steps,
+              };
+        onFailed?.(launchFailure(result));
+        resolve(result);
+      });
+    });
+  });
+  child.on('error', (reason) => onFailed?.(reason));
+
+  return created.then((pid) => ({
+    helperPid: child.pid ?? -1,
+    pid,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    exited,
+    kill: (signal: NodeJS.Signals = 'SIGTERM') => {
+      child.kill(signal);
+    },
+  }));
+}
+
+function launchFailure(result: LaunchResult): GlassboxError {
+  const why = result.error === null ? `gbx-run exited with status ${result.status}` : `gbx-run: ${result.error.message}${result.error.errno === null ? '' : `: ${result.error.errno}`}`;
+  return new GlassboxError('RUN_LAUNCH_FAILED', `the container did not start: ${why}`, { kind: 'environment' });
+}
+
+function signalNumber(signal: string | null): number {
+  return signal === null ? 0 : (constants.signals[signal as NodeJS.Signals] ?? 0);
+}
