@@ -25,7 +25,7 @@ export function encodeFrame(type: FrameType, payload: Uint8Array = new Uint8Arra
 
 /** Collects bytes from the socket and yields whole frames; a bad length is a broken helper. */
 export class FrameReader {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): { type: string; payload: Buffer }[] {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
