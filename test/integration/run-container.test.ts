@@ -91,15 +91,15 @@ if (gate.mode !== 'run') {
       for (const name of ['mnt', 'uts', 'ipc', 'pid', 'net', 'cgroup'] as const) {
         expect(report.namespaces[name]?.inode, name).not.toBe(hostNs(name));
       }
-      expect(report.capabilities.effective.names.sort()).toEqual(
+      expect(report.capabilities.effective!.names.sort()).toEqual(
         ['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD',
           'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT'],
       );
-      expect(report.capabilities.bounding.hex).toBe(report.capabilities.effective.hex);
-      expect(report.capabilities.inheritable.hex).toBe('0000000000000000');
-      expect(report.capabilities.ambient.hex).toBe('0000000000000000');
+      expect(report.capabilities.bounding!.hex).toBe(report.capabilities.effective!.hex);
+      expect(report.capabilities.inheritable!.hex).toBe('0000000000000000');
+      expect(report.capabilities.ambient!.hex).toBe('0000000000000000');
       expect(report.noNewPrivs).toBe(false);
-      expect(report.fds.map((fd) => fd.fd)).toEqual([0, 1, 2]);
+      expect(report.fds!.map((fd) => fd.fd)).toEqual([0, 1, 2]);
       expect(report.root).toBe('/');
       // The steps came back as {op, args, ret, errno}, the last one the execve.
       expect(ran.steps.map((step) => step.op)).toContain('pivot_root');
@@ -116,13 +116,13 @@ if (gate.mode !== 'run') {
 
     it('applies --cap-drop ALL, --user, --security-opt no-new-privileges and -w', async () => {
       const { report } = await probe({ capDrop: ['ALL'], capAdd: ['NET_BIND_SERVICE'], user: '1000:1000', securityOpt: ['no-new-privileges'], workdir: '/tmp' });
-      expect(report.uid.effective).toBe(1000);
-      expect(report.gid.effective).toBe(1000);
+      expect(report.uid!.effective).toBe(1000);
+      expect(report.gid!.effective).toBe(1000);
       expect(report.noNewPrivs).toBe(true);
       expect(report.cwd).toBe('/tmp');
       // A non-root uid keeps nothing across execve without ambient caps; the bounding set is cut to the one kept.
-      expect(report.capabilities.effective.names).toEqual([]);
-      expect(report.capabilities.bounding.names).toEqual(['CAP_NET_BIND_SERVICE']);
+      expect(report.capabilities.effective!.names).toEqual([]);
+      expect(report.capabilities.bounding!.names).toEqual(['CAP_NET_BIND_SERVICE']);
     });
 
     it('masks paths and makes /proc/sys, /proc/sysrq-trigger and --read-only roots read-only', async () => {
