@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { planCgroups, sharesToWeight } from '../../src/container/cgroup-plan.js';
+import { applyCgroups, placeInCgroups, readCgroupOutcome, removeCgroups } from '../../src/container/cgroups.js';
+import { createSimKernel } from '../../src/kernel/sim/index.js';
+import type { CgroupHierarchy, CgroupLayout } from '../../src/observe/cgroup-layout.js';
+import { detectCgroupLayout } from '../../src/observe/cgroup-layout.js';
+
+function v2Layout(subtreeControl: string[]): CgroupLayout {
+  const hierarchy: CgroupHierarchy = {
+    version: 2, hierarchyId: 0, mountPoint: '/sys/fs/cgroup', mountRoot: '/', controllers: ['cpu', 'memory', 'pids'],
+    name: null, ownPath: '/glassbox.scope', ownDir: '/sys/fs/cgroup/glassbox.scope', ownControllers: ['cpu', 'memory', 'pids'],
+    ownSubtreeControl: subtreeControl, writable: true, writableReason: null,
+  };
+  return { kind: 'v2', hierarchies: [hierarchy] };
+}
+
+const limits = { memory: 32 << 20, cpus: 1.5, cpuShares: 512, pidsLimit: 20 };
+
+describe('cgroup plan', () => {
+  it('v2: one group below our own, v2 file names and units', () => {
+    const plan = planCgroups(v2Layout(['cpu', 'memory', 'pids']), 'abc', { ...limits, memorySwap: 48 << 20 });
+    expect(plan.groups).toHaveLength(1);
+    const [group] = plan.groups;
+    expect(group!.dir).toBe('/sys/fs/cgroup/glassbox.scope/glassbox-abc');
+    expect(group!.enable).toEqual([]);
+    expect(group!.writes).toEqual([
+      { file: 'memory.max', value: String(32 << 20) },
+      { file: 'memory.swap.max', value: String(16 << 20) }, // v2 counts swap alone
+      { file: 'cpu.max', value: '150000 100000' },
+      { file: 'cpu.weight', value: String(sharesToWeight(512)) },
+      { file: 'pids.max', value: '20' },
+    ]);
+  });
+
+  it('v2: controllers our children lack are enabled first', () => {
+    expect(planCgroups(v2Layout(['pids']), 'abc', limits).groups[0]!.enable).toEqual(['memory', 'cpu']);
+  });
+
+  it('converts cpu shares to weights as runc does', () => {
+    expect(sharesToWeight(2)).toBe(1);
+    expect(sharesToWeight(1024)).toBe(39);
+    expect(sharesToWeight(262144)).toBe(10000);
+  });
+
+  it('refuses a --cgroup-parent that climbs out, and a limit without its controller', () => {
+    expect(() => planCgroups(v2Layout(['pids']), 'abc', {}, { parent: '../x' })).toThrow(/cgroup-parent/);
+    expect(planCgroups(v2Layout(['pids']), 'abc', {}, { parent: '/app/' }).groups[0]!.dir).toBe('/sys/fs/cgroup/glassbox.scope/app/glassbox-abc');
+    const noCpu = v2Layout([]);
+    noCpu.hierarchies[0]!.ownControllers = ['memory', 'pids'];
+    expect(() => planCgroups(noCpu, 'abc', { cpus: 1 })).toThrow(/no cpu controller in our own cgroup/);
+    expect(planCgroups(noCpu, 'abc', {}).groups[0]!.controllers).toEqual(['memory', 'pids']);
+  });
+});
+
+describe('cgroup driver on the simulated kernel', () => {
+  for (const kind of ['v1', 'hybrid'] as const) {
+    it(`${kind}: creates groups below our own cgroups, places, reads counters, removes`, async () => {
+      const kernel = createSimKernel({ cgroupLayout: kind });
+      const layout = detectCgroupLayout(kernel);
+      const plan = planCgroups(layout, 'abc', limits);
+      expect(plan.groups.map((g) => g.controllers.join())).toEqual(['memory', 'cpu', 'pids']);
+      for (const group of plan.groups) expect(group.dir.startsWith(`${group.ownDir}/glassbox-abc`)).toBe(true);
+      applyCgroups(kernel, plan);
+      const memory = plan.groups[0]!;
+      expect(kernel.readFile(`${memory.dir}/memory.limit_in_bytes`).trim()).toBe(String(32 << 20));
+      expect(kernel.readFile(`${plan.groups[1]!.dir}/cpu.cfs_quota_us`).trim()).toBe('150000');
+      const sleeper = kernel.spawn(['sleep', '100']);
+      placeInCgroups(kernel, plan, sleeper.pid);
+      expect(kernel.readFile(`${plan.groups[2]!.dir}/cgroup.procs`).trim()).toBe(String(sleeper.pid));
+      expect(readCgroupOutcome(kernel, plan)).toEqual({ oomKills: 0, pidsRefused: 0 });
+      // Busy while the process is in it: removal waits, then the process exits.
+      const removal = removeCgroups(kernel, plan, { timeoutMs: 2000 });
+      kernel.kill(sleeper.pid, 'SIGKILL');
+      await sleeper.exited;
+      await removal;
+      for (const group of plan.groups) expect(() => kernel.lstat(group.dir)).toThrow(/ENOENT/);
+    });
+  }
+
+  it('v2: enabling a controller in a cgroup that holds us is refused, and nothing is left', () => {
+    const kernel = createSimKernel({ cgroupLayout: 'v2' });
+    const layout = detectCgroupLayout(kernel);
+    const plan = planCgroups(layout, 'abc', { pidsLimit: 5 });
+    expect(() => applyCgroups(kernel, plan)).toThrow(/cannot enable \w+ for child groups of/);
+    expect(kernel.readdir(plan.groups[0]!.ownDir)).not.toContain('glassbox-abc');
+  });
+});
