@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerSpec } from '../../src/container/spec.js';
 import { dockerFlagsToSpec, type DockerRunFlags } from '../../src/container/docker-flags.js';
 import { startContainer, type RunResult } from '../../src/container/run-container.js';
-import { subscribeContainerSteps, type ContainerStepEvent } from '../../src/container/launch.js';
+import { launchContainer, subscribeContainerSteps, type ContainerStepEvent } from '../../src/container/launch.js';
 import type { Kernel } from '../../src/kernel/types.js';
 import { nativeBinary } from '../../src/native/paths.js';
 import { parseProbeReport, type ProbeReport } from '../../src/native/probe.js';
@@ -185,6 +185,44 @@ if (gate.mode !== 'run') {
       } finally {
         stop();
       }
+    });
+
+    it('pauses before each step in step mode; the helper runs from a sealed memfd (CVE-2019-5736)', async () => {
+      const rootfs = makeRunRootfs();
+      roots.push(rootfs);
+      const spec = dockerFlagsToSpec(`t${process.pid}step`, rootfs, ['/bin/true'], {});
+      let child = 0;
+      const seen: string[] = [];
+      const exe: { link: string; writeErrno: string }[] = [];
+      const launched = await launchContainer(spec, {
+        stdio: ['ignore', 'ignore', 'ignore'],
+        beforeRelease: (pid) => {
+          child = pid;
+        },
+        onNext: async (step) => {
+          seen.push(step.op);
+          if (step.op === 'sethostname') {
+            // Paused: the child has not run this step yet, and the host still sees its old name.
+            expect(fs.readFileSync(`/proc/${child}/root/proc/sys/kernel/hostname`, 'utf8').trim()).not.toBe(spec.hostname);
+            const link = fs.readlinkSync(`/proc/${child}/exe`);
+            let writeErrno = 'none';
+            try {
+              fs.closeSync(fs.openSync(`/proc/${child}/exe`, 'r+'));
+            } catch (error) {
+              writeErrno = (error as NodeJS.ErrnoException).code ?? '?';
+            }
+            exe.push({ link, writeErrno });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        },
+      });
+      started.push(launched.pid, launched.helperPid);
+      const result = await launched.exited;
+      expect(result.status).toBe(0);
+      // Every step that ran was announced first, in the same order.
+      expect(seen).toEqual(result.steps.map((step) => step.op));
+      expect(exe[0]!.link).toMatch(/^\/memfd:gbx-run/);
+      expect(exe[0]!.writeErrno).toMatch(/EPERM|ETXTBSY|EACCES/);
     });
 
     it('contains a fork bomb with --pids-limit', async () => {
