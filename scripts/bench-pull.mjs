@@ -68,6 +68,7 @@ async function stopChild(child) {
 }
 
 let scratch;
+let interrupted = false;
 // The last resort (an uncaught error, process.exit): synchronous, so SIGKILL and rmSync.
 process.on('exit', () => {
   for (const child of live) signalGroup(child, 'SIGKILL');
@@ -75,6 +76,7 @@ process.on('exit', () => {
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
+    interrupted = true;
     console.error(`\nbench:pull: ${signal}: stopping`);
     await Promise.all([...live].map(stopChild));
     process.exit(130);
@@ -413,7 +415,8 @@ try {
       `skopeo ${bigSkopeo.ms.toFixed(0)} ms, peak RSS ${mb(bigSkopeo.rss)}`,
   );
 } catch (error) {
-  console.error(`bench:pull: could not run: ${error.message}`);
+  // Interrupted: the killed child's failure is ours, not news.
+  if (!interrupted) console.error(`bench:pull: could not run: ${error.message}`);
   process.exitCode = 1;
 } finally {
   // The registry, and anything an error left running.
