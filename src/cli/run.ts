@@ -2,17 +2,6 @@ import { parseArgs } from 'node:util';
 import { GlassboxError } from '../errors.js';
 import { detectLang, type Lang } from '../i18n/lang.js';
 import { printError, printLines, type Io } from './output.js';
-import { runDoctor } from './commands/doctor.js';
-import { runLearn } from './commands/learn.js';
-import { runPull } from './commands/pull.js';
-import { runUnpack } from './commands/unpack.js';
-import { runImages } from './commands/images.js';
-import { runInspect } from './commands/inspect.js';
-import { runHistory } from './commands/history.js';
-import { runRmi } from './commands/rmi.js';
-import { runSave } from './commands/save.js';
-import { runLoad } from './commands/load.js';
-import { runServe } from './commands/serve.js';
 import { VERSION } from '../version.js';
 
 export interface GlobalOptions {
@@ -103,6 +92,32 @@ export function expectNoArgs(rest: string[]): void {
   parseArgs({ args: rest, strict: true, allowPositionals: false, options: {} });
 }
 
+type CommandRunner = (options: GlobalOptions, rest: string[], io: Io) => Promise<number>;
+
+/**
+Each command's module is loaded only when that command runs: the CLI starts in a fraction of
+the time when `glassbox pull` need not load Ink and React, nor the tour the registry client.
+*/
+const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
+  doctor: async () => {
+    const { runDoctor } = await import('./commands/doctor.js');
+    return async (options, rest, io) => {
+      expectNoArgs(rest);
+      return runDoctor(options, io);
+    };
+  },
+  learn: async () => (await import('./commands/learn.js')).runLearn,
+  pull: async () => (await import('./commands/pull.js')).runPull,
+  unpack: async () => (await import('./commands/unpack.js')).runUnpack,
+  images: async () => (await import('./commands/images.js')).runImages,
+  inspect: async () => (await import('./commands/inspect.js')).runInspect,
+  history: async () => (await import('./commands/history.js')).runHistory,
+  rmi: async () => (await import('./commands/rmi.js')).runRmi,
+  save: async () => (await import('./commands/save.js')).runSave,
+  load: async () => (await import('./commands/load.js')).runLoad,
+  serve: async () => (await import('./commands/serve.js')).runServe,
+};
+
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let json = argv.includes('--json');
   try {
@@ -117,31 +132,11 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         expectNoArgs(rest);
         printLines(io, [VERSION]);
         return 0;
-      case 'doctor':
-        expectNoArgs(rest);
-        return await runDoctor(options, io);
-      case 'learn':
-        return await runLearn(options, rest, io);
-      case 'pull':
-        return await runPull(options, rest, io);
-      case 'unpack':
-        return await runUnpack(options, rest, io);
-      case 'images':
-        return await runImages(options, rest, io);
-      case 'inspect':
-        return await runInspect(options, rest, io);
-      case 'history':
-        return await runHistory(options, rest, io);
-      case 'rmi':
-        return await runRmi(options, rest, io);
-      case 'save':
-        return await runSave(options, rest, io);
-      case 'load':
-        return await runLoad(options, rest, io);
-      case 'serve':
-        return await runServe(options, rest, io);
-      default:
-        throw usageError(`unknown command ${JSON.stringify(command)}`);
+      default: {
+        const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+        if (load === undefined) throw usageError(`unknown command ${JSON.stringify(command)}`);
+        return await (await load())(options, rest, io);
+      }
     }
   } catch (error) {
     if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
