@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
 import type { Kernel } from '../../src/kernel/types.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 const SESSION = '/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope';
 

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { MNT, MS, mountFlags } from '../../src/kernel/flags.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
 import { parseMountInfo } from '../../src/observe/mountinfo.js';
 import type { Kernel } from '../../src/kernel/types.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 const mounts = (k: Kernel) => parseMountInfo(k.readFile('/proc/self/mountinfo'));
 const at = (k: Kernel, path: string) => mounts(k).filter((m) => m.mountPoint === path);

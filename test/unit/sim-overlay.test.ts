@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { S_IF } from '../../src/kernel/flags.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
 import type { Kernel } from '../../src/kernel/types.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 /** Three layers as an image unpacker leaves them (whiteouts and opaque dirs in overlay form), mounted. */
 function layered(k: Kernel): string {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { MS } from '../../src/kernel/flags.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
-
-/** The errno name a call fails with, or 'ok'. */
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 describe('simulated path resolution', () => {
   it('follows at most 40 symlinks in one lookup, then ELOOP', () => {

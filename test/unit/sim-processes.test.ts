@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 describe('simulated processes', () => {
   it('runs sleep, true and false from PATH, with their exit statuses', async () => {

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { createSimKernel, SELF_PID } from '../../src/kernel/sim/index.js';
 import { detectCgroupLayout } from '../../src/observe/cgroup-layout.js';
 import { parseMountInfo } from '../../src/observe/mountinfo.js';
 import { readNamespaces } from '../../src/observe/namespaces.js';
 import { readProcessTree } from '../../src/observe/process-tree.js';
 import { readStatus } from '../../src/observe/status.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 describe('simulated procfs', () => {
   it('links /proc/self and /proc/thread-self to the calling process', () => {

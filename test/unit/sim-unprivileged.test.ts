@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SyscallError } from '../../src/kernel/errors.js';
+import { outcome } from '../helpers/outcome.js';
 import { S_IF } from '../../src/kernel/flags.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
-
-function outcome(run: () => unknown): string {
-  try {
-    run();
-    return 'ok';
-  } catch (error) {
-    if (SyscallError.isSyscallError(error)) return error.errnoName;
-    throw error;
-  }
-}
 
 /**
 glassbox as uid 65534 without capabilities. The expected errnos were measured on Linux 6.18 with

@@ -1,5 +1,6 @@
 import { S_IF } from '../flags.js';
-import type { FileStat, FileType } from '../types.js';
+import type { FileStat } from '../types.js';
+import { fileTypeOfMode } from '../node-stat.js';
 
 /**
 An inode of an in-memory filesystem (memfs: the ext4 root, tmpfs, devtmpfs, sysfs). Directories hold
@@ -43,20 +44,6 @@ export function createInode(ino: number, mode: number, uid: number, gid: number)
   };
 }
 
-const TYPES: [number, FileType][] = [
-  [S_IF.S_IFREG, 'file'],
-  [S_IF.S_IFDIR, 'dir'],
-  [S_IF.S_IFLNK, 'symlink'],
-  [S_IF.S_IFCHR, 'char'],
-  [S_IF.S_IFBLK, 'block'],
-  [S_IF.S_IFIFO, 'fifo'],
-  [S_IF.S_IFSOCK, 'socket'],
-];
-
-export function fileTypeOf(mode: number): FileType {
-  const bits = mode & S_IF.S_IFMT;
-  return TYPES.find(([type]) => type === bits)?.[1] ?? 'file';
-}
 
 export function isDir(inode: SimInode): boolean {
   return (inode.mode & S_IF.S_IFMT) === S_IF.S_IFDIR;
@@ -78,7 +65,7 @@ export function isOpaque(inode: SimInode): boolean {
 
 /** st_size as the kernel reports it; `dirSize` is per filesystem (ext4 4096, tmpfs 20 per entry). */
 export function inodeStat(inode: SimInode, dirSize: (dir: SimInode) => number): FileStat {
-  const type = fileTypeOf(inode.mode);
+  const type = fileTypeOfMode(inode.mode);
   let size = 0;
   if (type === 'file') size = inode.data.byteLength;
   else if (type === 'symlink') size = Buffer.byteLength(inode.target);
