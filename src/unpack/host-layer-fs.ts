@@ -3,7 +3,7 @@ import { errnoFromNodeError } from '../kernel/errno.js';
 import { SyscallError, type CallArgs } from '../kernel/errors.js';
 import { formatMode } from '../kernel/flags.js';
 import type { Kernel } from '../kernel/types.js';
-import type { LayerFs } from './layer-fs.js';
+import { lstatOrNull, type LayerFs } from './layer-fs.js';
 import type { TarTime } from './tar-reader.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -92,14 +92,7 @@ export function createHostLayerFs(kernel: Kernel): LayerFs {
     setTimes(path, mtime) {
       host('lutimes', () => ({ path, mtime: timeArg(mtime) }), () => fs.lutimesSync(path, seconds(mtime), seconds(mtime)));
     },
-    lstat(path) {
-      try {
-        return kernel.lstat(path);
-      } catch (error) {
-        if ((error as { errnoName?: string }).errnoName === 'ENOENT') return null;
-        throw error;
-      }
-    },
+    lstat: (path) => lstatOrNull(kernel, path),
     unlink(path) {
       host('unlink', () => ({ path }), () => fs.unlinkSync(path));
     },

@@ -2,7 +2,7 @@ import { ERRNO } from '../kernel/errno.js';
 import { SyscallError } from '../kernel/errors.js';
 import { S_IF } from '../kernel/flags.js';
 import type { Kernel } from '../kernel/types.js';
-import type { FileSink, LayerFs } from './layer-fs.js';
+import { lstatOrNull, type FileSink, type LayerFs } from './layer-fs.js';
 
 /**
 Everything through the Kernel: the writer for the simulated kernel, whose filesystem is its own.
@@ -61,14 +61,7 @@ export function createKernelLayerFs(kernel: Kernel): LayerFs {
     chmod: (path, mode) => kernel.chmod(path, mode),
     setxattr: (path, name, value) => kernel.setxattr(path, name, value),
     setTimes: () => undefined,
-    lstat(path) {
-      try {
-        return kernel.lstat(path);
-      } catch (error) {
-        if ((error as { errnoName?: string }).errnoName === 'ENOENT') return null;
-        throw error;
-      }
-    },
+    lstat: (path) => lstatOrNull(kernel, path),
     unlink(path) {
       kernel.unlink(path);
       written.delete(path);

@@ -54,3 +54,13 @@ export interface FileSink {
   /** Closes the file, setting its times first when given (futimes where the writer can). */
   close(mtime?: TarTime): void;
 }
+
+/** lstat through the kernel, null where nothing is: both writers ask "is a name free?" this way. */
+export function lstatOrNull(kernel: Kernel, path: string): FileStat | null {
+  try {
+    return kernel.lstat(path);
+  } catch (error) {
+    if ((error as { errnoName?: string }).errnoName === 'ENOENT') return null;
+    throw error;
+  }
+}
