@@ -36,6 +36,13 @@ function display(text: string): number {
   return [...text].reduce((sum, ch) => sum + (/[\u1100-\u11ff\u3000-\u9fff\uac00-\ud7af]/.test(ch) ? 2 : 1), 0);
 }
 
+// tmux comes with scripts/install-system-deps.sh; where the real tests are required, its absence fails.
+if (!hasTmux && process.env.GLASSBOX_REQUIRE_REAL === '1') {
+  it('runs the tour in tmux', () => {
+    throw new Error('GLASSBOX_REQUIRE_REAL=1 but tmux is not installed (apt-get install tmux)');
+  });
+}
+
 describe.runIf(hasTmux)('the tour in a real terminal', () => {
   beforeAll(() => {
     if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
