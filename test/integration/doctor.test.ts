@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOBODY, installForNobody } from '../helpers/nobody-install.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -12,10 +13,13 @@ const gate = await realKernelGate();
 const real = gate.mode === 'run';
 if (gate.mode !== 'run') describeGateOutcome('glassbox doctor as root', gate);
 
+// Where uid 65534 runs glassbox from: set up by the unprivileged tests.
+let nobodyBin = bin;
+
 function doctor(args: string[], asNobody = false): { status: number | null; stdout: string; stderr: string } {
   if (!built) throw new Error('dist/ is missing: run npm run build first');
   const command = asNobody ? 'setpriv' : bin;
-  const argv = asNobody ? ['--reuid=65534', '--regid=65534', '--clear-groups', bin, ...args] : args;
+  const argv = asNobody ? [...NOBODY, nobodyBin, ...args] : args;
   const result = spawnSync(command, argv, { encoding: 'utf8', env: { ...process.env, LANG: 'C' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -68,6 +72,14 @@ describe.runIf(real)('glassbox doctor as root', () => {
 });
 
 describe.runIf(real)('glassbox doctor as an unprivileged user', () => {
+  let installed: ReturnType<typeof installForNobody> | undefined;
+  beforeAll(() => {
+    if (!built) throw new Error('dist/ is missing: run npm run build first');
+    installed = installForNobody(root);
+    nobodyBin = path.join(installed.root, 'bin', 'glassbox');
+  });
+  afterAll(() => installed?.dispose());
+
   it('chooses the simulation and says why, without a stack trace', () => {
     const { status, stdout, stderr } = doctor(['doctor', '--json'], true);
     expect(stderr).toBe('');
