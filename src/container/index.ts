@@ -5,3 +5,4 @@ export * from './launch.js';
 export * from './cgroup-plan.js';
 export * from './cgroups.js';
 export * from './run-container.js';
+export * from './launcher.js';

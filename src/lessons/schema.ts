@@ -17,7 +17,38 @@ export interface Lesson {
   summary: Text;
   /** What the machine needs for this lesson to run on the real kernel. */
   requires: Requirement[];
-  steps: unknown[];
+  steps: LessonStep[];
+}
+
+/**
+One step: why → what will happen → (predict) → run → what changed → check → try this.
+`action` names an engine action (src/tour/actions); `args` are its arguments as data.
+*/
+export interface LessonStep {
+  id: string;
+  title: Text;
+  /** Why this step matters. */
+  why: Text;
+  /** What will happen when it runs. */
+  what: Text;
+  action: string;
+  args?: Record<string, unknown>;
+  /** The state view shown after the step. */
+  view: 'layers' | 'overlay' | 'namespaces' | 'mounts' | 'cgroups' | 'compare' | 'text';
+  /** Asked before the step runs; the answer is compared with `facts[fact]` of the outcome. */
+  predict?: {
+    question: Text;
+    fact: string;
+    /** `choice`: one of `choices` (their `value`s); `number`: a whole number; `text`: compared trimmed. */
+    kind: 'choice' | 'number' | 'text';
+    choices?: Array<{ value: string; label: Text }>;
+  };
+  /** What to look at in the state view to check your work. */
+  check: Text;
+  /** Shown when the prediction was wrong or the learner asks. */
+  hint: Text;
+  /** Something to try next, on your own. */
+  try?: Text;
 }
 
 function fail(file: string, field: string, why: string): never {
