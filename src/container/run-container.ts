@@ -2,7 +2,8 @@ import type { Kernel } from '../kernel/types.js';
 import { detectCgroupLayout, type CgroupLayout } from '../observe/cgroup-layout.js';
 import { planCgroups, type CgroupPlan } from './cgroup-plan.js';
 import { applyCgroups, killCgroupProcesses, placeInCgroups, readCgroupOutcome, removeCgroups, type CgroupOutcome } from './cgroups.js';
-import { launchContainer, type LaunchedContainer, type LaunchOptions, type LaunchResult } from './launch.js';
+import { realLauncher, type ContainerLauncher } from './launcher.js';
+import { type LaunchedContainer, type LaunchOptions, type LaunchResult } from './launch.js';
 import type { ContainerSpec } from './spec.js';
 
 /**
@@ -16,6 +17,8 @@ export interface StartOptions extends Omit<LaunchOptions, 'beforeRelease'> {
   layout?: CgroupLayout;
   /** --cgroup-parent: a path below our own cgroup. */
   cgroupParent?: string;
+  /** What starts the process: gbx-run (default) or the simulated kernel's model of it. */
+  launcher?: ContainerLauncher;
 }
 
 export interface RunResult extends LaunchResult {
@@ -38,7 +41,7 @@ export async function startContainer(kernel: Kernel, spec: ContainerSpec, option
   applyCgroups(kernel, plan);
   let launched: LaunchedContainer;
   try {
-    launched = await launchContainer(spec, { ...options, beforeRelease: (pid) => placeInCgroups(kernel, plan, pid) });
+    launched = await (options.launcher ?? realLauncher).launch(spec, { ...options, beforeRelease: (pid) => placeInCgroups(kernel, plan, pid) });
   } catch (error) {
     killCgroupProcesses(kernel, plan);
     await removeCgroups(kernel, plan);
