@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { nativeBinary } from '../native/paths.js';
+import path from 'node:path';
+import { nativeBinDir, nativeBinary } from '../native/paths.js';
 import { LOCAL_DOMAIN } from '../store/read-image.js';
 import type { TarEntrySpec } from '../unpack/tar-archive.js';
 
@@ -10,7 +11,8 @@ pull with no internet and nothing prepared:
 
   1 base      a static busybox (Debian's busybox-static) with its applet links, /etc files,
               /etc/motd and /var/www/{index,old}.html
-  2 probe     gbx-probe, the static probe lessons run inside containers (when built)
+  2 probe     gbx-probe, the static probe lessons run inside containers, and gbx-load at
+              /bin/gbx-load, the memory hog, fork bomb, CPU burner and chroot escape (when built)
   3 delete    /etc/.wh.motd: a whiteout, the layer deletes /etc/motd from the layers below
   4 replace   /var/www/.wh..wh..opq: an opaque directory, the layer hides everything the
               layers below had in /var/www and puts a new index.html there
@@ -35,6 +37,8 @@ export interface DemoSources {
   busybox?: string;
   /** The built gbx-probe, or undefined. */
   probe?: string;
+  /** The built gbx-load, or undefined; it goes into the probe's layer. */
+  load?: string;
 }
 
 export interface DemoLayerPlan {
@@ -59,6 +63,9 @@ export function findDemoSources(busybox: string = DEFAULT_BUSYBOX): DemoSources 
   if (isStaticExecutable(busybox)) sources.busybox = busybox;
   const probe = nativeBinary('gbx-probe');
   if (probe !== undefined) sources.probe = probe;
+  // Not in NATIVE_PROGRAMS (src/native/paths.ts) yet: looked up beside the others.
+  const load = path.join(nativeBinDir(), 'gbx-load');
+  if (isStaticExecutable(load)) sources.load = load;
   return sources;
 }
 
@@ -94,11 +101,15 @@ export function planDemoImage(sources: DemoSources): DemoPlan {
     },
   ];
   if (sources.probe !== undefined) {
+    const load = sources.load;
     layers.push({
       name: 'probe',
-      createdBy: 'COPY gbx-probe /usr/local/bin/gbx-probe',
-      comment: 'adds a file: the static probe that reports what a process sees',
-      entries: [dir('usr'), dir('usr/local'), dir('usr/local/bin'), host('usr/local/bin/gbx-probe', sources.probe)],
+      createdBy: `COPY gbx-probe /usr/local/bin/gbx-probe${load === undefined ? '' : ' && COPY gbx-load /bin/gbx-load'}`,
+      comment: `adds files: the static probe that reports what a process sees${load === undefined ? '' : ', and the workload for the cgroup lessons'}`,
+      entries: [
+        dir('usr'), dir('usr/local'), dir('usr/local/bin'), host('usr/local/bin/gbx-probe', sources.probe),
+        ...(load === undefined ? [] : [dir('bin'), host('bin/gbx-load', load)]),
+      ],
     });
   }
   layers.push(
