@@ -234,7 +234,8 @@ export const V1_CONTROLLER_FILES: Record<string, CgroupFile[]> = {
         cg.settings.set('cpu.shares', String(shares < 2n ? 2n : shares > 262144n ? 262144n : shares));
       },
     },
-    { name: 'cpu.stat', mode: 0o444, scope: 'all', read: () => 'nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n' },
+    // throttled_time in ns (v1); the counters advance as gbx-load spin runs under a quota.
+    { name: 'cpu.stat', mode: 0o444, scope: 'all', read: (cg) => `nr_periods ${count(cg, 'cpu.nr_periods')}\nnr_throttled ${count(cg, 'cpu.nr_throttled')}\nthrottled_time ${count(cg, 'cpu.throttled_usec') * 1000}\nnr_bursts 0\nburst_time 0\n` },
     { name: 'cpu.stat.local', mode: 0o444, scope: 'all', read: () => 'throttled_time 0\n' },
     numberFile('cpu.cfs_burst_us', '0', 0n, 0xffffffffn),
     numberFile('cpu.idle', '0', 0n, 1n),

@@ -140,9 +140,10 @@ function rangedInt(name: string, fallback: string, min: bigint, max: bigint, err
 }
 
 function readCpuStat(cg: CgroupNode): string {
-  const base = 'usage_usec 0\nuser_usec 0\nsystem_usec 0\n';
+  const usage = count(cg, 'cpu.usage_usec');
+  const base = `usage_usec ${usage}\nuser_usec ${usage}\nsystem_usec 0\n`;
   if (!controllerActive(cg, 'cpu')) return base;
-  return `${base}nr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n`;
+  return `${base}nr_periods ${count(cg, 'cpu.nr_periods')}\nnr_throttled ${count(cg, 'cpu.nr_throttled')}\nthrottled_usec ${count(cg, 'cpu.throttled_usec')}\nnr_bursts 0\nburst_usec 0\n`;
 }
 
 export const V2_CORE_FILES: CgroupFile[] = [

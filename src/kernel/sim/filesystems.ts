@@ -61,7 +61,9 @@ export function createFilesystem(host: FsFactoryHost, ctx: VfsContext, request: 
     case 'mqueue':
       return tmpfs(host.ids, source, request.fstype === 'tmpfs' ? request.data : null, request.flags, host.ramBytes, request.fstype);
     case 'proc': {
-      const fs = new ProcFs(host.ids.anonDev(), host.procHost, parseProcOptions(request.data));
+      // A proc mount shows the pids of the mounter's pid namespace (pid_namespaces(7), "/proc and PID namespaces").
+      const pidNs = host.procHost.processes.get(ctx.caller.pid)?.ns.pid;
+      const fs = new ProcFs(host.ids.anonDev(), host.procHost, parseProcOptions(request.data), pidNs);
       return fs;
     }
     case 'sysfs':

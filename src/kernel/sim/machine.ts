@@ -10,11 +10,10 @@ import type { Caller, SimFs } from './fs-types.js';
 import { MemFs } from './memfs.js';
 import { MountIds, MountNamespace, newMount, type Mount } from './mount-table.js';
 import { graft, type MountHost } from './mount-ops.js';
-import { initialNamespaces } from './namespaces.js';
+import { NamespaceIds, initialNamespaces } from './namespaces.js';
 import { ProcessTable, type SimProcess } from './processes.js';
 import { ProcFs, type ProcHost } from './procfs.js';
 import { deliverSignal } from './signal-delivery.js';
-import type { SpawnHost } from './spawn.js';
 import { resolveExisting } from './path-walk.js';
 import type { VfsContext } from './vfs-context.js';
 
@@ -34,9 +33,10 @@ The simulated host: a booted Debian-like machine with a root filesystem, the usu
 the chosen layout, a few processes, and glassbox itself running in a login session as root (or as
 nobody). Everything the Kernel façade does goes through here.
 */
-export class SimMachine implements MountHost, ProcHost, SpawnHost, FsFactoryHost {
+export class SimMachine implements MountHost, ProcHost, FsFactoryHost {
   readonly ids = new MountIds(21, 20);
   readonly processes = new ProcessTable(SELF_PID + 1);
+  readonly nsIds = new NamespaceIds();
   readonly hierarchies: CgroupHierarchy[];
   readonly osrelease = '6.1.0-glassbox-sim-amd64';
   readonly cpuCount = 2;
@@ -162,6 +162,12 @@ export class SimMachine implements MountHost, ProcHost, SpawnHost, FsFactoryHost
 
   context(): VfsContext {
     return { caller: this.caller(), ns: this.self.mountNs, cwd: this.self.cwd, umask: this.self.umask };
+  }
+
+  /** What a call made by another process of the model sees: its credentials, root, cwd and mounts. */
+  contextOf(p: SimProcess): VfsContext {
+    const caller = { pid: p.pid, uid: p.uid, gid: p.gid, caps: p.caps.effective };
+    return { caller, ns: p.mountNs, cwd: p.cwd, umask: p.umask, ...(p.root === undefined ? {} : { root: p.root }) };
   }
 
   createFilesystem(ctx: VfsContext, request: MountRequest): SimFs {

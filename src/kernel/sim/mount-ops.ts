@@ -5,7 +5,7 @@ import type { MountRequest } from '../types.js';
 import { CAP, hasCap } from './access.js';
 import type { SimFs } from './fs-types.js';
 import { newMount, type Mount, type MountIds } from './mount-table.js';
-import { resolveExisting, type Location } from './path-walk.js';
+import { crossMounts, resolveExisting, type Location } from './path-walk.js';
 import { bindMount, changePropagation, moveMount, propagatedCopies, propagateMount } from './mount-tree-ops.js';
 import { statOf, type VfsContext } from './vfs-context.js';
 
@@ -89,7 +89,9 @@ export function umountAt(ctx: VfsContext, ids: MountIds, target: string, flags: 
   const known = MNT.MNT_FORCE | MNT.MNT_DETACH | MNT.MNT_EXPIRE | MNT.UMOUNT_NOFOLLOW;
   if ((flags & ~known) !== 0) throw new ErrnoFailure(ERRNO.EINVAL);
   if ((flags & MNT.MNT_EXPIRE) !== 0 && (flags & (MNT.MNT_FORCE | MNT.MNT_DETACH)) !== 0) throw new ErrnoFailure(ERRNO.EINVAL);
-  const { loc } = resolveExisting(ctx, target, (flags & MNT.UMOUNT_NOFOLLOW) === 0);
+  // umount's lookup (LOOKUP_MOUNTPOINT) goes up to the topmost mount even on `.`: after
+  // pivot_root(".", "."), umount2(".") reaches the old root stacked on the new one.
+  const loc = crossMounts(ctx.ns, resolveExisting(ctx, target, (flags & MNT.UMOUNT_NOFOLLOW) === 0).loc);
   if (!hasCap(ctx.caller, CAP.CAP_SYS_ADMIN)) throw new ErrnoFailure(ERRNO.EPERM);
   const mount = loc.mount;
   if (loc.node.key !== mount.root.key) throw new ErrnoFailure(ERRNO.EINVAL);

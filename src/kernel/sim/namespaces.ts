@@ -3,11 +3,20 @@ Namespaces as /proc/<pid>/ns shows them: a kind and an inode number. Since Linux
 namespaces have fixed inode numbers (MNT_NS_INIT_INO 0xEFFFFFF8 up to IPC_NS_INIT_INO 0xEFFFFFFF);
 new ones get numbers from 0xF0000000 up (proc_alloc_inum), which is what `lsns` shows on a real host.
 */
+import type { CgroupHierarchy, CgroupNode } from './cgroup-tree.js';
+
 export type NamespaceKind = 'cgroup' | 'ipc' | 'mnt' | 'net' | 'pid' | 'time' | 'user' | 'uts';
 
 export interface Namespace {
   kind: NamespaceKind;
   inode: number;
+  /** pid: the namespace it was made in (null for the initial one), and the next number it hands out. */
+  parent?: Namespace | null;
+  nextPid?: number;
+  /** cgroup: the group per hierarchy that is `/` inside (cgroup_namespaces(7)); absent: each hierarchy's root. */
+  cgroupRoots?: Map<CgroupHierarchy, CgroupNode>;
+  /** net: whether lo is up (a new network namespace starts with lo down). */
+  loopbackUp?: boolean;
 }
 
 export interface UtsNamespace extends Namespace {

@@ -19,8 +19,10 @@ export interface Step {
 export interface WalkEnv {
   caller: Caller;
   ns: MountNamespace;
-  /** Absolute path of the working directory, for relative paths. */
+  /** Absolute path of the working directory (below `root`), for relative paths. */
   cwd: string;
+  /** The caller's root directory after chroot(2); absent: its mount namespace's root. */
+  root?: Location;
 }
 
 export type LastKind = 'normal' | 'dot' | 'dotdot' | 'root';
@@ -79,7 +81,7 @@ export function walkPath(env: WalkEnv, path: string, lastMode: LastMode): Walked
   // path_resolution(7): an empty path is ENOENT; a path of PATH_MAX bytes or more is ENAMETOOLONG.
   if (path === '') throw new ErrnoFailure(ERRNO.ENOENT);
   if (Buffer.byteLength(path) >= PATH_MAX) throw new ErrnoFailure(ERRNO.ENAMETOOLONG);
-  const rootStep: Step = { loc: { mount: env.ns.root, node: env.ns.root.root }, name: '' };
+  const rootStep: Step = { loc: env.root ?? { mount: env.ns.root, node: env.ns.root.root }, name: '' };
   let stack: Step[] = [rootStep];
   let queue = split(path.startsWith('/') ? path : `${env.cwd}/${path}`);
   let trailingSlash = path.endsWith('/') && queue.length > 0;

@@ -14,23 +14,24 @@ function hex(value: bigint): string {
   return value.toString(16).padStart(16, '0');
 }
 
-export function formatStatus(p: SimProcess, cpuCount: number): string {
+/** `shown`: the pid and parent pid as the reading /proc mount's pid namespace numbers them. */
+export function formatStatus(p: SimProcess, cpuCount: number, shown = { pid: p.pid, ppid: p.ppid }): string {
   const kb = (bytes: number): string => `${Math.round(bytes / 1024)} kB`.padStart(11);
   const lines: [string, string][] = [
     ['Name', p.comm],
     ['Umask', p.umask.toString(8).padStart(4, '0')],
     ['State', STATE_NAMES[p.state]],
-    ['Tgid', String(p.pid)],
+    ['Tgid', String(shown.pid)],
     ['Ngid', '0'],
-    ['Pid', String(p.pid)],
-    ['PPid', String(p.ppid)],
+    ['Pid', String(shown.pid)],
+    ['PPid', String(shown.ppid)],
     ['TracerPid', '0'],
     ['Uid', `${p.uid}\t${p.uid}\t${p.uid}\t${p.uid}`],
     ['Gid', `${p.gid}\t${p.gid}\t${p.gid}\t${p.gid}`],
     ['FDSize', '64'],
     ['Groups', ' '],
-    ['NStgid', String(p.pid)],
-    ['NSpid', String(p.pid)],
+    ['NStgid', String(shown.pid)],
+    ['NSpid', String(shown.pid)],
     ['NSpgid', String(p.pgid)],
     ['NSsid', String(p.sid)],
     ['Kthread', p.kernelThread ? '1' : '0'],
@@ -64,13 +65,13 @@ export function formatStatus(p: SimProcess, cpuCount: number): string {
 }
 
 /** The 52 fields of /proc/<pid>/stat; the comm is in parentheses and may hold spaces. */
-export function formatStat(p: SimProcess): string {
+export function formatStat(p: SimProcess, shown = { pid: p.pid, ppid: p.ppid }): string {
   const pageKb = 4096;
   const fields: (string | number)[] = [
-    p.pid,
+    shown.pid,
     `(${p.comm})`,
     p.state,
-    p.ppid,
+    shown.ppid,
     p.pgid,
     p.sid,
     0, // tty_nr

@@ -1,7 +1,8 @@
 import type { ProcessExit } from '../types.js';
 import type { CgroupHierarchy, CgroupNode } from './cgroup-tree.js';
 import type { MountNamespace } from './mount-table.js';
-import type { NamespaceSet } from './namespaces.js';
+import type { Namespace, NamespaceSet } from './namespaces.js';
+import type { Location } from './path-walk.js';
 
 /** capabilities(7): the five sets of a thread, one bit per capability. */
 export interface CapabilitySets {
@@ -10,6 +11,12 @@ export interface CapabilitySets {
   effective: bigint;
   bounding: bigint;
   ambient: bigint;
+}
+
+/** One resource limit: a number or RLIM_INFINITY. */
+export interface RlimitValue {
+  soft: number | 'unlimited';
+  hard: number | 'unlimited';
 }
 
 export type ProcessState = 'R' | 'S' | 'T' | 'Z' | 'I';
@@ -42,9 +49,33 @@ export interface SimProcess {
   startTicks: number;
   /** Signals sent while stopped, delivered on SIGCONT (signal(7): a stopped process acts on SIGKILL only). */
   pending?: number[];
+  /** Its root directory after chroot(2) or pivot_root(2); absent: the mount namespace's root. */
+  root?: Location;
+  /** Its number in each pid namespace below the initial one (pid_namespaces(7)); absent: the global pid only. */
+  nsPids?: Map<Namespace, number>;
+  /** Supplementary groups (setgroups(2)). */
+  groups?: number[];
+  /** Resource limits set with setrlimit(2), by `docker run --ulimit` name; absent: the host's defaults. */
+  rlimits?: Map<string, RlimitValue>;
+  /** Open descriptors and what /proc/<pid>/fd shows for them; absent: 0, 1 and 2 on /dev/null. */
+  fds?: Map<number, string>;
   /** Resolves `SpawnedProcess.exited`. */
   settle?: (exit: ProcessExit) => void;
   timer?: ReturnType<typeof setTimeout>;
+  /** Stops what a running program keeps going (intervals): called once when it ends. */
+  onEnd?: () => void;
+}
+
+/** Its number in a pid namespace: the global pid in the initial one, undefined where it is not visible. */
+export function pidIn(process: SimProcess, ns: Namespace): number | undefined {
+  const local = process.nsPids?.get(ns);
+  if (local !== undefined) return local;
+  return ns.parent === undefined || ns.parent === null ? process.pid : undefined;
+}
+
+/** pid_namespaces(7): pid 1 of a namespace below the initial one. */
+export function isNamespaceInit(process: SimProcess): boolean {
+  return process.nsPids?.get(process.ns.pid) === 1;
 }
 
 /**
@@ -90,6 +121,13 @@ export class ProcessTable {
     process.cgroups.clear();
     process.charges.clear();
     process.memoryBytes = 0;
+    const stop = process.onEnd;
+    process.onEnd = undefined;
+    stop?.();
+    // pid_namespaces(7): when the init of a pid namespace ends, the kernel SIGKILLs everyone else in it.
+    if (isNamespaceInit(process)) {
+      for (const other of this.all()) if (other !== process && other.nsPids?.has(process.ns.pid) === true) this.end(other, { code: null, signal: 'SIGKILL' });
+    }
     setImmediate(() => {
       this.byPid.delete(process.pid);
       process.settle?.(exit);

@@ -6,8 +6,8 @@ import { CAP_LAST_CAP, CAP, hasCap } from './access.js';
 import { cgroupPath, descendants, type CgroupHierarchy } from './cgroup-tree.js';
 import type { Caller, DeviceNumber, FsNode, SimFs } from './fs-types.js';
 import { formatMountinfo, formatMounts } from './mountinfo.js';
-import { namespaceLinks } from './namespaces.js';
-import type { ProcessTable, SimProcess } from './processes.js';
+import { namespaceLinks, type Namespace } from './namespaces.js';
+import { pidIn, type ProcessTable, type SimProcess } from './processes.js';
 import { formatStat, formatStatus } from './proc-status.js';
 
 /** What procfs reads from the rest of the machine. */
@@ -20,9 +20,27 @@ export interface ProcHost {
   uptime(): number;
 }
 
+/** Entries of a Debian kernel's /proc that the runtime masks or makes read-only (spec.ts). */
+const TOP_DIRS = ['acpi', 'bus', 'fs', 'irq'];
+const TOP_FILES: Record<string, { mode: number; text: string }> = {
+  kcore: { mode: 0o400, text: '' },
+  keys: { mode: 0o444, text: '' },
+  'sysrq-trigger': { mode: 0o200, text: '' },
+  timer_list: { mode: 0o444, text: 'Timer List Version: v0.9\n' },
+};
+
+/** `path` seen from `root`: `/` and below as is, outside it climbing with `/..` (as the kernel prints it). */
+function relativeCgroupPath(path: string, root: string): string {
+  if (root === '/') return path;
+  if (path === root) return '/';
+  if (path.startsWith(`${root}/`)) return path.slice(root.length);
+  const up = root.split('/').filter(Boolean).length;
+  return `${'/..'.repeat(up)}${path === '/' ? '' : path}`;
+}
+
 type Entry =
   | { kind: 'dir'; mode: number; uid: number; gid: number; list: () => string[] }
-  | { kind: 'file'; mode: number; uid: number; gid: number; read?: () => string; write?: (text: string, caller: Caller) => void }
+  | { kind: 'file'; mode: number; uid: number; gid: number; read?: (caller: Caller) => string; write?: (text: string, caller: Caller) => void }
   | { kind: 'link'; uid: number; gid: number; target: () => string; owner?: SimProcess };
 
 interface ProcNode extends FsNode {
@@ -30,7 +48,9 @@ interface ProcNode extends FsNode {
 }
 
 const SUBSYSTEMS = ['cpuset', 'cpu', 'cpuacct', 'blkio', 'memory', 'devices', 'freezer', 'net_cls', 'perf_event', 'net_prio', 'hugetlb', 'pids', 'rdma', 'misc'];
-const PID_ENTRIES = ['cgroup', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'gid_map', 'mountinfo', 'mounts', 'ns', 'root', 'setgroups', 'stat', 'status', 'task', 'uid_map'];
+const PID_ENTRIES = ['cgroup', 'cmdline', 'comm', 'cwd', 'environ', 'exe', 'fd', 'gid_map', 'mountinfo', 'mounts', 'ns', 'root', 'setgroups', 'stat', 'status', 'task', 'uid_map'];
+/** What an unconfigured process has open: its three standard descriptors. */
+const DEFAULT_FDS = new Map([[0, '/dev/null'], [1, '/dev/null'], [2, '/dev/null']]);
 
 /**
 procfs, synthesized on every lookup from the model: /proc/<pid>/* from the process table, mountinfo
@@ -43,11 +63,28 @@ export class ProcFs implements SimFs {
   readonly readOnly = false;
   private readonly inos = new Map<string, number>();
 
+  /** `pidNs`: the pid namespace of the process that mounted it, whose numbers it shows (pid_namespaces(7)). */
   constructor(
     readonly dev: DeviceNumber,
     private readonly host: ProcHost,
     private readonly options = '',
+    private readonly pidNs?: Namespace,
   ) {}
+
+  /** A process's number as this mount shows it. */
+  private pidOf(p: SimProcess): number | undefined {
+    return this.pidNs === undefined ? p.pid : pidIn(p, this.pidNs);
+  }
+
+  private byNumber(pid: number): SimProcess | undefined {
+    if (this.pidNs === undefined) return this.host.processes.get(pid);
+    return this.host.processes.all().find((p) => this.pidOf(p) === pid);
+  }
+
+  private callerPid(caller: Caller): number | undefined {
+    const process = this.host.processes.get(caller.pid);
+    return process === undefined ? caller.pid : this.pidOf(process);
+  }
 
   superOptions(): string {
     return this.options;
@@ -61,8 +98,8 @@ export class ProcFs implements SimFs {
     const [first, ...rest] = parts;
     if (first === undefined) return this.dir(0, () => this.rootList(), 0o555);
     if (/^\d+$/.test(first)) {
-      const process = this.host.processes.get(Number(first));
-      return process === undefined ? null : this.pidEntry(process, rest, true);
+      const process = this.byNumber(Number(first));
+      return process === undefined ? null : this.pidEntry(process, rest, true, caller);
     }
     if (rest.length === 0) return this.topEntry(first, caller);
     if (first === 'sys') return this.sysEntry(rest);
@@ -78,16 +115,21 @@ export class ProcFs implements SimFs {
   }
 
   private rootList(): string[] {
-    const pids = this.host.processes.all().map((p) => String(p.pid));
-    return ['cgroups', 'filesystems', 'mounts', 'self', 'sys', 'thread-self', 'uptime', 'version', ...pids];
+    const pids = this.host.processes.all().map((p) => this.pidOf(p)).filter((pid) => pid !== undefined).sort((a, b) => a - b).map(String);
+    return ['cgroups', 'filesystems', 'mounts', 'self', 'sys', 'thread-self', 'uptime', 'version', ...TOP_DIRS, ...Object.keys(TOP_FILES), ...pids];
   }
 
   private topEntry(name: string, caller: Caller): Entry | null {
+    const self = this.callerPid(caller);
+    if (TOP_DIRS.includes(name)) return this.dir(0, () => []);
+    const top = TOP_FILES[name];
+    if (top !== undefined) return { kind: 'file', mode: top.mode, uid: 0, gid: 0, ...(top.mode & 0o444 ? { read: () => top.text } : {}) };
     switch (name) {
+      // proc(5): /proc/self of a process that this mount's pid namespace cannot see names nothing.
       case 'self':
-        return { kind: 'link', uid: 0, gid: 0, target: () => String(caller.pid) };
+        return self === undefined ? null : { kind: 'link', uid: 0, gid: 0, target: () => String(self) };
       case 'thread-self':
-        return { kind: 'link', uid: 0, gid: 0, target: () => `${caller.pid}/task/${caller.pid}` };
+        return self === undefined ? null : { kind: 'link', uid: 0, gid: 0, target: () => `${self}/task/${self}` };
       case 'mounts':
         return { kind: 'link', uid: 0, gid: 0, target: () => 'self/mounts' };
       case 'cgroups':
@@ -110,6 +152,7 @@ export class ProcFs implements SimFs {
     if (parts.length === 1 && parts[0] === 'kernel') return this.dir(0, () => ['cap_last_cap', 'domainname', 'hostname', 'ngroups_max', 'osrelease', 'ostype', 'overflowgid', 'overflowuid', 'pid_max']);
     if (parts.length !== 2 || parts[0] !== 'kernel') return null;
     const uts = () => self.all().find((p) => !p.kernelThread)!.ns.uts;
+    const callerUts = (caller: Caller) => self.get(caller.pid)?.ns.uts ?? uts();
     const fixed: Record<string, string> = {
       cap_last_cap: String(CAP_LAST_CAP),
       ngroups_max: '65536',
@@ -128,7 +171,7 @@ export class ProcFs implements SimFs {
       mode: 0o644,
       uid: 0,
       gid: 0,
-      read: () => `${name === 'hostname' ? uts().hostname : uts().domainname}\n`,
+      read: (reader) => `${name === 'hostname' ? callerUts(reader).hostname : callerUts(reader).domainname}\n`,
       write: (text, caller) => {
         const ns = self.get(caller.pid)?.ns.uts ?? uts();
         const value = text.replace(/\n.*$/s, '').slice(0, 64);
@@ -138,13 +181,21 @@ export class ProcFs implements SimFs {
     };
   }
 
-  private pidEntry(p: SimProcess, rest: string[], withTask: boolean): Entry | null {
+  private pidEntry(p: SimProcess, rest: string[], withTask: boolean, caller: Caller): Entry | null {
     const [name, ...more] = rest;
+    const pid = this.pidOf(p) ?? p.pid;
     if (name === undefined) return this.dir(p.uid, () => PID_ENTRIES.filter((e) => withTask || e !== 'task'));
     if (name === 'task' && withTask) {
-      if (more.length === 0) return this.dir(p.uid, () => [String(p.pid)]);
-      if (more[0] !== String(p.pid)) return null;
-      return this.pidEntry(p, more.slice(1), false);
+      if (more.length === 0) return this.dir(p.uid, () => [String(pid)]);
+      if (more[0] !== String(pid)) return null;
+      return this.pidEntry(p, more.slice(1), false, caller);
+    }
+    if (name === 'fd') {
+      const fds = p.fds ?? DEFAULT_FDS;
+      if (more.length === 0) return this.dir(p.uid, () => [...fds.keys()].map(String), 0o500);
+      const target = fds.get(Number(more[0]));
+      if (target === undefined || more.length > 1 || !/^\d+$/.test(more[0]!)) return null;
+      return { kind: 'link', uid: p.uid, gid: p.gid, owner: p, target: () => target };
     }
     if (name === 'ns') {
       const links = namespaceLinks(p.ns);
@@ -157,7 +208,7 @@ export class ProcFs implements SimFs {
     const own = (read: () => string, mode = 0o444): Entry => ({ kind: 'file', mode, uid: p.uid, gid: p.gid, read });
     switch (name) {
       case 'cgroup':
-        return own(() => this.procCgroup(p));
+        return own(() => this.procCgroup(p, caller));
       case 'cmdline':
         return own(() => (p.argv.length === 0 ? '' : `${p.argv.join('\0')}\0`));
       case 'comm':
@@ -173,9 +224,9 @@ export class ProcFs implements SimFs {
       case 'mounts':
         return own(() => formatMounts(p.mountNs));
       case 'stat':
-        return own(() => formatStat(p));
+        return own(() => formatStat(p, this.numbers(p)));
       case 'status':
-        return own(() => formatStatus(p, this.host.cpuCount));
+        return own(() => formatStatus(p, this.host.cpuCount, this.numbers(p)));
       case 'uid_map':
       case 'gid_map':
         return { kind: 'file', mode: 0o644, uid: p.uid, gid: p.gid, read: () => '         0          0 4294967295\n' };
@@ -186,12 +237,20 @@ export class ProcFs implements SimFs {
     }
   }
 
-  private procCgroup(p: SimProcess): string {
+  /** The pid and parent pid this mount shows; a parent outside the namespace is 0. */
+  private numbers(p: SimProcess): { pid: number; ppid: number } {
+    const parent = this.host.processes.get(p.ppid);
+    return { pid: this.pidOf(p) ?? p.pid, ppid: parent === undefined ? p.ppid : (this.pidOf(parent) ?? 0) };
+  }
+
+  /** cgroup_namespaces(7): paths relative to the reader's cgroup namespace root, `/..` above it. */
+  private procCgroup(p: SimProcess, caller: Caller): string {
     const hierarchies = [...this.host.cgroupHierarchies()].sort((a, b) => b.id - a.id);
+    const roots = this.host.processes.get(caller.pid)?.ns.cgroup.cgroupRoots;
     return hierarchies
       .map((h) => {
         const node = p.cgroups.get(h) ?? h.root;
-        return `${h.id}:${h.version === 2 ? '' : h.controllers.join(',')}:${cgroupPath(node)}\n`;
+        return `${h.id}:${h.version === 2 ? '' : h.controllers.join(',')}:${relativeCgroupPath(cgroupPath(node), cgroupPath(roots?.get(h) ?? h.root))}\n`;
       })
       .join('');
   }
@@ -257,7 +316,7 @@ export class ProcFs implements SimFs {
   read(node: FsNode, caller: Caller): Buffer {
     const entry = this.must(node, caller);
     if (entry.kind !== 'file' || entry.read === undefined) throw new ErrnoFailure(ERRNO.EINVAL);
-    return Buffer.from(entry.read());
+    return Buffer.from(entry.read(caller));
   }
 
   write(node: FsNode, data: Buffer, caller: Caller): void {

@@ -1,60 +1,72 @@
 import type { ProcessExit } from '../types.js';
+import type { SimMachine } from './machine.js';
+import { BUSYBOX_APPLETS } from './program-busybox.js';
+import { runLoad } from './program-load.js';
+import { runProbe } from './program-probe.js';
+import { NO_IO, exitSoon, runSleep, type ProgramIo, type ProgramMain, type ProgramRun } from './program-types.js';
 import type { SimProcess } from './processes.js';
+
+export { sleepSeconds, NO_IO, type ProgramIo, type ProgramRun } from './program-types.js';
 
 /**
 The programs the simulated host can run. A program file holds this marker and a name instead of
-machine code; what exec makes of other files is in spawn.ts.
+machine code; a real ELF file unpacked into the simulation (an image's busybox, gbx-probe, gbx-load)
+runs as the model program of its name; what exec makes of other files is in spawn.ts.
 */
 export const PROGRAM_MARKER = '#!glassbox-sim ';
 
+/** The programs the host has in /usr/bin. */
 export const PROGRAMS = ['sleep', 'true', 'false'] as const;
-export type ProgramName = (typeof PROGRAMS)[number];
+/** A model program: one of PROGRAMS, gbx-probe, gbx-load, or a busybox applet. */
+export type ProgramName = string;
+
+const MODEL: Record<string, ProgramMain> = {
+  sleep: runSleep,
+  true: (run) => exitSoon(run, 0),
+  false: (run) => exitSoon(run, 1),
+  'gbx-probe': runProbe,
+  'gbx-load': runLoad,
+};
 
 export function programFile(name: ProgramName): string {
   return `${PROGRAM_MARKER}${name}\n`;
 }
 
-export function programOf(content: Buffer): ProgramName | undefined {
-  const text = content.toString('utf8');
-  if (!text.startsWith(PROGRAM_MARKER)) return undefined;
-  const name = text.slice(PROGRAM_MARKER.length).trim();
-  return (PROGRAMS as readonly string[]).includes(name) ? (name as ProgramName) : undefined;
-}
-
-/** GNU sleep: each argument a number with an optional s/m/h/d suffix, summed; `infinity` forever. */
-export function sleepSeconds(args: string[]): number | undefined {
-  if (args.length === 0) return undefined;
-  let total = 0;
-  for (const arg of args) {
-    if (/^inf(inity)?$/i.test(arg)) return Infinity;
-    const match = /^(\d+(?:\.\d*)?|\.\d+)([smhd]?)$/.exec(arg);
-    if (match === null) return undefined;
-    total += Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2]!]!;
-  }
-  return total;
-}
-
-/** The longest setTimeout delay Node honours. */
-const MAX_DELAY = 2 ** 31 - 1;
+const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /**
-Runs a program in the model. `true` and `false` exit on the next turn of the event loop; `sleep`
-stays until killed or until its time is up (a real, unref'd timer, so it never keeps Node alive);
-bad arguments end it with status 1, as GNU sleep does.
+The model program a file runs as: the marker's name, or for an ELF file the name of the file it
+really is (`resolved`, symlinks followed): gbx-probe and gbx-load by name, busybox by the applet
+that argv[0] names (`busybox cat` names it in argv[1]).
 */
-export function runProgram(name: ProgramName, process: SimProcess, end: (exit: ProcessExit) => void): void {
-  if (name === 'true' || name === 'false') {
-    setImmediate(() => end({ code: name === 'true' ? 0 : 1, signal: null }));
+export function programOf(content: Buffer, resolved = '', argv: readonly string[] = []): ProgramName | undefined {
+  const text = content.subarray(0, 64).toString('latin1');
+  if (text.startsWith(PROGRAM_MARKER)) {
+    const name = content.toString('utf8').slice(PROGRAM_MARKER.length).trim();
+    return name in MODEL ? name : undefined;
+  }
+  if (!text.startsWith('\x7fELF')) return undefined;
+  const file = basename(resolved);
+  if (file === 'gbx-probe' || file === 'gbx-load') return file;
+  if (file !== 'busybox') return undefined;
+  const applet = basename(argv[0] ?? '') === 'busybox' ? argv[1] : basename(argv[0] ?? '');
+  return applet !== undefined && applet in BUSYBOX_APPLETS ? `busybox:${applet}` : undefined;
+}
+
+/** A busybox applet run as `busybox cat …` sees `cat …`. */
+function appletArgv(argv: string[]): string[] {
+  return basename(argv[0] ?? '') === 'busybox' ? argv.slice(1) : argv;
+}
+
+/**
+Runs a program in the model: `true` and `false` exit on the next turn of the event loop, the others
+as their modules say. Output goes to `io` (nowhere for Kernel.spawn, which has no pipes).
+*/
+export function runProgram(name: ProgramName, process: SimProcess, end: (exit: ProcessExit) => void, machine: SimMachine, io: ProgramIo = NO_IO): void {
+  const run: ProgramRun = { process, argv: process.argv, machine, io, end };
+  if (name.startsWith('busybox:')) {
+    BUSYBOX_APPLETS[name.slice('busybox:'.length)]!({ ...run, argv: appletArgv(process.argv) });
     return;
   }
-  const seconds = sleepSeconds(process.argv.slice(1));
-  if (seconds === undefined) {
-    setImmediate(() => end({ code: 1, signal: null }));
-    return;
-  }
-  process.state = 'S';
-  if (seconds * 1000 <= MAX_DELAY) {
-    process.timer = setTimeout(() => end({ code: 0, signal: null }), seconds * 1000);
-    process.timer.unref();
-  }
+  MODEL[name]!(run);
 }

@@ -5,6 +5,7 @@ import type { ProcessExit, SpawnedProcess } from '../types.js';
 import { MAY_EXEC, mayAccess } from './access.js';
 import { bump, controllerActive, type CgroupNode } from './cgroup-tree.js';
 import { chargeFork, memoryUsage, raisePeaksAfterFork, type CgroupHost } from './cgroup-core.js';
+import type { SimMachine } from './machine.js';
 import { programOf, runProgram, type ProgramName } from './programs.js';
 import type { SimProcess } from './processes.js';
 import { resolveExisting } from './path-walk.js';
@@ -16,7 +17,7 @@ const PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sb
 const PROGRAM_MEMORY = 64 * 4096;
 
 /** What exec ends up running: one of the model's programs, or a script the model has no shell for. */
-type Image = { kind: 'program'; program: ProgramName; argv: string[] } | { kind: 'script'; commands: boolean };
+export type Image = { kind: 'program'; program: ProgramName; argv: string[] } | { kind: 'script'; commands: boolean };
 
 interface Found {
   path: string;
@@ -27,7 +28,7 @@ interface Found {
 execvp(3): try each PATH directory (or the path itself when it has a slash); EACCES if some candidate
 was not executable, ENOENT if none existed.
 */
-function findExecutable(ctx: VfsContext, file: string): { path: string } {
+export function findExecutable(ctx: VfsContext, file: string): { path: string } {
   const candidates = file.includes('/') ? [file] : PATH.map((dir) => `${dir}/${file}`);
   let denied = false;
   for (const candidate of candidates) {
@@ -55,24 +56,23 @@ exist (ENOENT) and is one of them. Everything else is ENOEXEC, on which execvp(3
 spawn, runs the file with /bin/sh. The model has no shell: such a script ends as if every command in
 it were unknown, with status 127, or 0 when it has no commands at all.
 */
-function loadImage(ctx: VfsContext, path: string, argv: string[], read: (path: string) => Buffer): Image {
+export function loadImage(ctx: VfsContext, path: string, argv: string[], read: (path: string) => Buffer): Image {
   const content = read(path);
-  const program = programOf(content);
+  const program = programOf(content, resolveExisting(ctx, path, true).path, argv);
   if (program !== undefined) return { kind: 'program', program, argv };
   const text = content.toString('utf8');
   const [interpreter, ...args] = text.startsWith('#!') ? text.slice(2).split('\n')[0]!.trim().split(/\s+/) : [];
   if (interpreter !== undefined && interpreter !== '') {
     const found = findExecutable(ctx, interpreter.includes('/') ? interpreter : `./${interpreter}`);
-    const inner = programOf(read(found.path));
+    const inner = programOf(read(found.path), resolveExisting(ctx, found.path, true).path, [interpreter]);
     if (inner !== undefined) return { kind: 'program', program: inner, argv: [interpreter, ...args.slice(0, 1), path, ...argv.slice(1)] };
   }
   const commands = text.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
   return { kind: 'script', commands };
 }
 
-export interface SpawnHost extends CgroupHost {
-  startTicks(): number;
-}
+/** The machine: programs may look at all of it (gbx-probe reads the process's view through it). */
+export type SpawnHost = SimMachine & CgroupHost;
 
 /**
 Starts a program as a child of `parent`: fork (pids limits: EAGAIN), then exec. The child shares the
@@ -109,7 +109,7 @@ export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProces
   host.processes.add(child);
   raisePeaksAfterFork(child.cgroups.values(), host);
   const end = (exit: ProcessExit): void => host.processes.end(child, exit);
-  if (found.image.kind === 'program') runProgram(found.image.program, child, end);
+  if (found.image.kind === 'program') runProgram(found.image.program, child, end, host);
   else {
     const code = found.image.commands ? 127 : 0;
     setImmediate(() => end({ code, signal: null }));
@@ -118,8 +118,8 @@ export function spawnProcess(ctx: VfsContext, host: SpawnHost, parent: SimProces
   return { pid, exited };
 }
 
-/** A charge over a memory limit on the way up makes the OOM killer take the new process. */
-function oomIfOverLimit(child: SimProcess, host: SpawnHost): void {
+/** A charge over a memory limit on the way up makes the OOM killer take the process; true when it does. */
+export function oomIfOverLimit(child: SimProcess, host: CgroupHost): boolean {
   for (const start of child.charges.values()) {
     for (let cg: CgroupNode | null = start; cg !== null; cg = cg.parent) {
       if (cg.parent === null || !controllerActive(cg, 'memory')) continue;
@@ -129,8 +129,9 @@ function oomIfOverLimit(child: SimProcess, host: SpawnHost): void {
       if (cg.hierarchy.version === 2) bump(cg, 'memory.oom');
       else bump(cg, 'memory.oom_kill');
       setImmediate(() => host.signal(child, SIGNALS.SIGKILL!));
-      return;
+      return true;
     }
   }
+  return false;
 }
 
