@@ -26,6 +26,7 @@ const USAGE = [
   '  save IMAGE       an OCI archive of images, to -o FILE or standard output',
   '  load             images from an archive (-i FILE or standard input; OCI or docker save, gzip too)',
   '  serve [ADDR]     the store as a read-only registry (default 127.0.0.1:5000; --demo adds the demo)',
+  '  compare          container vs VM, measured: start-up, memory, kernel, disk (--runs N, --recorded)',
   '  version          print the version',
   '  help             this text',
   '',
@@ -116,6 +117,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   save: async () => (await import('./commands/save.js')).runSave,
   load: async () => (await import('./commands/load.js')).runLoad,
   serve: async () => (await import('./commands/serve.js')).runServe,
+  compare: async () => (await import('./commands/compare.js')).runCompare,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {
