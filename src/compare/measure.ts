@@ -70,6 +70,25 @@ export function describeMachine(): string {
   return `${os.hostname()} (${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()})`;
 }
 
+/**
+KVM that cannot run this kernel (a nested setup that rejects `-cpu host`, a hypervisor that
+hangs): the first run finds out, and TCG takes over for this and every later run, with the
+reason on screen. Later runs do not fall back: a failure there is a real failure.
+*/
+export async function bootWithFallback<T>(
+  boot: (accel: VmAccel) => Promise<T>,
+  choice: AccelChoice,
+  mayFallBack: boolean,
+): Promise<{ run: T; choice: AccelChoice }> {
+  try {
+    return { run: await boot(choice.accel), choice };
+  } catch (error) {
+    if (choice.accel !== 'kvm' || !mayFallBack || !GlassboxError.is(error) || error.code === 'COMPARE_INTERRUPTED') throw error;
+    const fallback: AccelChoice = { accel: 'tcg', reason: kvmFailedReason(error.message) };
+    return { run: await boot('tcg'), choice: fallback };
+  }
+}
+
 /** Measures and returns every run and the medians. */
 export async function runComparison(options: CompareOptions): Promise<ComparisonResult> {
   const total = options.runs ?? DEFAULT_RUNS;
@@ -106,15 +125,9 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
           ...(options.vmTimeoutMs === undefined ? {} : { timeoutMs: options.vmTimeoutMs }),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         });
-      let vm: VmRun;
-      try {
-        vm = await boot(choice.accel);
-      } catch (error) {
-        // KVM that cannot run this kernel (an odd nested setup): the first run finds out, TCG takes over.
-        if (choice.accel !== 'kvm' || index > 0 || !GlassboxError.is(error) || error.code === 'COMPARE_INTERRUPTED') throw error;
-        choice = { accel: 'tcg', reason: kvmFailedReason(error.message) };
-        vm = await boot('tcg');
-      }
+      const booted = await bootWithFallback(boot, choice, index === 0);
+      choice = booted.choice;
+      const vm = booted.run;
       const figures: RunFigures = {
         container: {
           firstOutputMs: container.output.firstOutputMs,
