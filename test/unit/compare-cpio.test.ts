@@ -8,8 +8,10 @@ import { planInitramfs, VM_APPLETS } from '../../src/compare/initramfs.js';
 import { VM_INIT_SCRIPT } from '../../src/compare/workload.js';
 
 /** Reads a newc archive back, field by field, as the kernel's init/initramfs.c does. */
-function readNewc(archive: Buffer): Array<{ name: string; mode: number; uid: number; mtime: number; size: number; rdev: [number, number]; data: Buffer }> {
-  const out = [];
+type ReadEntry = { name: string; mode: number; uid: number; mtime: number; size: number; rdev: [number, number]; data: Buffer };
+
+function readNewc(archive: Buffer): ReadEntry[] {
+  const out: ReadEntry[] = [];
   let offset = 0;
   for (;;) {
     const head = archive.subarray(offset, offset + 110).toString('ascii');
