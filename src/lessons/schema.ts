@@ -5,7 +5,6 @@ import { isRequirement, type Requirement } from './requirements.js';
 /**
 A lesson is data (lessons/NN-id.json), Korean and English side by side.
 `format_version` lets the loader refuse files written for a newer glassbox.
-Steps arrive with the tour issue; a lesson may list none yet.
 */
 export const LESSON_FORMAT_VERSION = 1;
 
@@ -74,5 +73,58 @@ export function validateLesson(value: unknown, file: string): Lesson {
     if (!isRequirement(requirement)) fail(file, 'requires', `names an unknown requirement ${JSON.stringify(requirement)}`);
   }
   if (!Array.isArray(v.steps)) fail(file, 'steps', 'must be a list');
+  const ids = new Set<string>();
+  v.steps.forEach((step, index) => {
+    const id = validateStep(step, file, `steps[${index}]`);
+    if (ids.has(id)) fail(file, `steps[${index}].id`, `${JSON.stringify(id)} is used twice`);
+    ids.add(id);
+  });
   return v as unknown as Lesson;
+}
+
+const VIEWS: ReadonlySet<string> = new Set(['layers', 'overlay', 'namespaces', 'mounts', 'cgroups', 'compare', 'text']);
+const STEP_FIELDS: ReadonlySet<string> = new Set(['id', 'title', 'why', 'what', 'action', 'args', 'view', 'predict', 'check', 'hint', 'try']);
+const PREDICT_KINDS: ReadonlySet<string> = new Set(['choice', 'number', 'text']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+Checks one step's shape: every text in both languages, a known view, a prediction that names a
+fact and (for a choice) at least two distinct choices. Whether `action` and `args` fit the engine
+is the lesson checker's job (test/unit/lesson-checker.test.ts): the engine is not loaded here.
+*/
+function validateStep(value: unknown, file: string, at: string): string {
+  if (!isObject(value)) fail(file, at, 'must be an object');
+  for (const key of Object.keys(value)) if (!STEP_FIELDS.has(key)) fail(file, `${at}.${key}`, 'is not a step field');
+  if (typeof value.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(value.id)) fail(file, `${at}.id`, 'must be lowercase words joined by -');
+  for (const key of ['title', 'why', 'what', 'check', 'hint'] as const) {
+    if (!isText(value[key])) fail(file, `${at}.${key}`, 'needs non-empty "en" and "ko" strings');
+  }
+  if (value.try !== undefined && !isText(value.try)) fail(file, `${at}.try`, 'needs non-empty "en" and "ko" strings');
+  if (typeof value.action !== 'string' || !/^[a-z][a-z-]*(\.[a-z][a-z-]*)*$/.test(value.action)) fail(file, `${at}.action`, 'must name an action (`overlay.mount`)');
+  if (value.args !== undefined && !isObject(value.args)) fail(file, `${at}.args`, 'must be an object');
+  if (typeof value.view !== 'string' || !VIEWS.has(value.view)) fail(file, `${at}.view`, `must be one of ${[...VIEWS].join(', ')}`);
+  if (value.predict !== undefined) validatePredict(value.predict, file, `${at}.predict`);
+  return value.id;
+}
+
+function validatePredict(value: unknown, file: string, at: string): void {
+  if (!isObject(value)) fail(file, at, 'must be an object');
+  if (!isText(value.question)) fail(file, `${at}.question`, 'needs non-empty "en" and "ko" strings');
+  if (typeof value.fact !== 'string' || value.fact === '') fail(file, `${at}.fact`, 'must name a fact of the step\'s outcome');
+  if (typeof value.kind !== 'string' || !PREDICT_KINDS.has(value.kind)) fail(file, `${at}.kind`, 'must be choice, number or text');
+  if (value.kind === 'choice') {
+    if (!Array.isArray(value.choices) || value.choices.length < 2) fail(file, `${at}.choices`, 'a choice needs at least two choices');
+    const seen = new Set<string>();
+    value.choices.forEach((choice: unknown, index: number) => {
+      if (!isObject(choice) || typeof choice.value !== 'string' || choice.value === '') fail(file, `${at}.choices[${index}].value`, 'must be a non-empty string');
+      if (!isText(choice.label)) fail(file, `${at}.choices[${index}].label`, 'needs non-empty "en" and "ko" strings');
+      if (seen.has(choice.value)) fail(file, `${at}.choices[${index}].value`, `${JSON.stringify(choice.value)} is used twice`);
+      seen.add(choice.value);
+    });
+  } else if (value.choices !== undefined) {
+    fail(file, `${at}.choices`, 'only a choice has choices');
+  }
 }
