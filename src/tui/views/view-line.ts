@@ -1,0 +1,156 @@
+import { charWidth, displayWidth, padWidth, truncateWidth } from '../text-width.js';
+
+/**
+A state view is drawn as lines of toned segments: the Ink pane colours the tones, the plain
+transcript prints the text. One renderer per view serves both, so the screen and the log can
+never tell different stories.
+*/
+export type Tone = 'title' | 'dim' | 'added' | 'changed' | 'removed' | 'differ' | 'error' | 'ok' | 'warn' | 'focus';
+
+export interface Segment {
+  text: string;
+  tone?: Tone;
+}
+
+export type ViewLine = Segment[];
+
+/** What every view renderer gets besides its data. */
+export interface RenderOptions {
+  lang: 'en' | 'ko';
+  /** Columns available; renderers lay out side-by-side tables to fit it. */
+  width: number;
+}
+
+export function seg(text: string, tone?: Tone): Segment {
+  return tone === undefined ? { text } : { text, tone };
+}
+
+export function line(...segments: Array<Segment | string>): ViewLine {
+  return segments.map((part) => (typeof part === 'string' ? { text: part } : part));
+}
+
+export function lineText(viewLine: ViewLine): string {
+  return viewLine.map((part) => part.text).join('');
+}
+
+export function linesText(lines: ViewLine[]): string[] {
+  return lines.map((viewLine) => lineText(viewLine).trimEnd());
+}
+
+/** Cuts a line to `width` columns, keeping tones, with `…` where it was cut. */
+export function fitLine(viewLine: ViewLine, width: number): ViewLine {
+  const total = displayWidth(lineText(viewLine));
+  if (total <= width) return viewLine;
+  const out: ViewLine = [];
+  let left = width;
+  for (const part of viewLine) {
+    const w = displayWidth(part.text);
+    if (w < left) {
+      out.push(part);
+      left -= w;
+      continue;
+    }
+    out.push({ ...part, text: truncateWidth(part.text, left) });
+    break;
+  }
+  return out;
+}
+
+/** A table cell row: each cell padded to its column's width, columns joined by two spaces. */
+export function tableRow(cells: Array<Segment | string>, widths: number[]): ViewLine {
+  return cells.flatMap((cell, index) => {
+    const part = typeof cell === 'string' ? { text: cell } : cell;
+    const last = index === cells.length - 1;
+    const padded = { ...part, text: last ? truncateWidth(part.text, widths[index]!) : padWidth(part.text, widths[index]!) };
+    return index === 0 ? [padded] : [{ text: '  ' }, padded];
+  });
+}
+
+/** Column widths: each column as wide as its widest cell, the flexible one shrunk to fit `width`. */
+export function columnWidths(rows: string[][], width: number, flexible: number): number[] {
+  const count = Math.max(0, ...rows.map((row) => row.length));
+  const widths = Array.from({ length: count }, (_, column) =>
+    Math.max(1, ...rows.map((row) => displayWidth(row[column] ?? ''))),
+  );
+  const total = widths.reduce((sum, w) => sum + w, 0) + 2 * (count - 1);
+  if (total > width && widths[flexible] !== undefined) {
+    widths[flexible] = Math.max(4, widths[flexible]! - (total - width));
+  }
+  return widths;
+}
+
+/** Two blocks of lines side by side, the left padded to `leftWidth`. */
+export function sideBySide(left: ViewLine[], right: ViewLine[], leftWidth: number, gap = 3): ViewLine[] {
+  const rows = Math.max(left.length, right.length);
+  const out: ViewLine[] = [];
+  for (let i = 0; i < rows; i++) {
+    const l = fitLine(left[i] ?? [], leftWidth);
+    const pad = leftWidth - displayWidth(lineText(l)) + gap;
+    out.push([...l, { text: ' '.repeat(pad) }, ...(right[i] ?? [])]);
+  }
+  return out;
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+
+/** 1234567 → `1.2 MB` (decimal units, as docker images prints sizes). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
+
+/** `sha256:0123456789abcdef…` → `sha256:0123456789ab` (12 hex digits, as docker shows IDs). */
+export function shortDigest(digest: string): string {
+  const [algorithm, hex] = digest.includes(':') ? digest.split(':', 2) : ['', digest];
+  return algorithm ? `${algorithm}:${hex!.slice(0, 12)}` : hex!.slice(0, 12);
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+
+/** The last `width` samples as a sparkline, scaled to the largest (or to `max` when given). */
+export function sparkline(samples: number[], width: number, max?: number): string {
+  const recent = samples.slice(-Math.max(1, width));
+  const top = max ?? Math.max(0, ...recent);
+  if (recent.length === 0) return '';
+  return recent
+    .map((value) => (top <= 0 ? SPARKS[0] : SPARKS[Math.min(SPARKS.length - 1, Math.max(0, Math.round((value / top) * (SPARKS.length - 1))))]))
+    .join('');
+}
+
+/** `[██████░░░░]`: `fraction` of `width` cells filled. */
+export function gauge(fraction: number, width: number): string {
+  const cells = Math.max(1, width);
+  const filled = Math.max(0, Math.min(cells, Math.round(fraction * cells)));
+  return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)}`;
+}
+
+/** Hard-wraps a toned line at `width` columns; continuation lines start with `indent` spaces. */
+export function wrapLine(viewLine: ViewLine, width: number, indent = 2): ViewLine[] {
+  const limit = Math.max(indent + 1, width);
+  const out: ViewLine[] = [];
+  let current: ViewLine = [];
+  let used = 0;
+  for (const part of viewLine) {
+    let text = '';
+    for (const char of part.text) {
+      const w = charWidth(char);
+      if (used + w > limit) {
+        if (text) current.push({ ...part, text });
+        out.push(current);
+        current = [{ text: ' '.repeat(indent) }];
+        used = indent;
+        text = '';
+      }
+      text += char;
+      used += w;
+    }
+    if (text) current.push({ ...part, text });
+  }
+  out.push(current);
+  return out;
+}
