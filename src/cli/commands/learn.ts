@@ -2,10 +2,17 @@ import { parseArgs } from 'node:util';
 import React from 'react';
 import { render } from 'ink';
 import { loadLessons } from '../../lessons/load.js';
-import { pick } from '../../i18n/lang.js';
+import type { Lesson } from '../../lessons/schema.js';
+import { pick, type Text } from '../../i18n/lang.js';
 import { App } from '../../tui/App.js';
+import { printTranscript } from '../../tui/transcript.js';
 import { renderFactsShort, renderVerdict } from '../../doctor/render.js';
+import { describeRequirement, type Verdict } from '../../doctor/verdict.js';
 import { GlassboxError } from '../../errors.js';
+import { openTourSession } from '../../tour/session.js';
+import { learnerName, loadProgress, saveProgress } from '../../tour/progress.js';
+import type { TourSession } from '../../tour/types.js';
+import { createBackend } from '../backend.js';
 import { printJson, printLines, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
 import { examineMachine } from './doctor.js';
@@ -14,6 +21,55 @@ import { examineMachine } from './doctor.js';
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
+/**
+Why a lesson runs simulated although the tour could use the real kernel: the doctor found
+this machine lacks what the lesson needs (e.g. cgroup v2 pids for the fork bomb).
+*/
+function simulationReason(verdict: Verdict, lesson: Lesson): Text | undefined {
+  const entry = verdict.lessons.find((item) => item.id === lesson.id);
+  if (!entry || entry.mode === 'real') return undefined;
+  if (entry.missing.length === 0) return verdict.reasons[0];
+  const needs = entry.missing.map(describeRequirement);
+  return { en: `needs ${needs.map((text) => text.en).join(', ')}`, ko: `필요: ${needs.map((text) => text.ko).join(', ')}` };
+}
+
+/** Opens lessons on the backend the flags and the doctor chose, and remembers them for signals. */
+function createSessionOpener(options: GlobalOptions, verdict: Verdict) {
+  const open = new Set<TourSession>();
+  async function openSession(lesson: Lesson): Promise<TourSession> {
+    const reason = options.kernel === 'sim' ? undefined : simulationReason(verdict, lesson);
+    const choice = options.kernel === 'auto' && reason ? 'sim' : options.kernel;
+    const backend = await createBackend(choice, reason ? { reason } : {});
+    const session = openTourSession(lesson, {
+      kernel: backend.kernel,
+      launcher: backend.launcher,
+      lang: options.lang,
+      ...(backend.reason ? { reason: backend.reason } : {}),
+    });
+    open.add(session);
+    return session;
+  }
+  async function tearDownAll(): Promise<void> {
+    await Promise.allSettled([...open].map((session) => session.teardown()));
+  }
+  return { openSession, tearDownAll };
+}
+
+/**
+A terminal closed or a `kill` must still leave no mount, cgroup or process behind: tear down,
+then exit with the signal's status. Returns the function that removes the handlers.
+*/
+function onTerminationSignals(tearDown: () => Promise<void>): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handler = (signal: NodeJS.Signals): void => {
+    void tearDown().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+  };
+  for (const signal of signals) process.on(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}
+
 export async function runLearn(options: GlobalOptions, rest: string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: {} });
   if (positionals.length > 1) {
@@ -21,7 +77,8 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
   }
   const lessons = loadLessons();
   const wanted = positionals[0];
-  if (wanted !== undefined && !lessons.some((lesson) => lesson.id === wanted || String(lesson.order) === wanted)) {
+  const chosen = wanted === undefined ? -1 : lessons.findIndex((lesson) => lesson.id === wanted || String(lesson.order) === wanted);
+  if (wanted !== undefined && chosen === -1) {
     throw new GlassboxError('LESSON_UNKNOWN', `no lesson ${JSON.stringify(wanted)}`, {
       kind: 'user',
       hint: `lessons: ${lessons.map((lesson) => lesson.id).join(', ')}`,
@@ -30,9 +87,11 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
   const { facts, verdict } = await examineMachine(options, lessons);
   const interactive =
     Boolean(io.stdout.isTTY) && process.stdin.isTTY && !options.plain && !options.json && !runningInCi(process.env);
+  const opener = createSessionOpener(options, verdict);
 
+  if (!interactive && chosen !== -1) return runTranscript(lessons[chosen]!, options, io, opener);
   if (!interactive) {
-    // No terminal (a pipe, CI, a screen reader): the same content as a plain transcript.
+    // No terminal (a pipe, CI, a screen reader) and no lesson: the list as plain text.
     if (options.json) {
       printJson(io, { verdict, lessons: lessons.map(({ id, order, title, summary, requires }) => ({ id, order, title, summary, requires })) });
       return 0;
@@ -45,11 +104,8 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     return 0;
   }
 
-  const initial = wanted === undefined ? 0 : lessons.findIndex((l) => l.id === wanted || String(l.order) === wanted);
   io.stdout.write(ENTER_ALT_SCREEN);
-  const restore = (): void => {
-    io.stdout.write(LEAVE_ALT_SCREEN);
-  };
+  const removeSignals = onTerminationSignals(opener.tearDownAll);
   try {
     const app = render(
       React.createElement(App, {
@@ -57,15 +113,48 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
         lessons,
         verdict,
         machine: renderFactsShort(facts, options.lang),
-        initialLesson: Math.max(0, initial),
+        initialLesson: Math.max(0, chosen),
+        openAtStart: chosen !== -1,
+        openSession: opener.openSession,
+        loadProgress: (id: string) => loadProgress(id),
+        saveProgress: (progress) => saveProgress(progress),
+        learner: learnerName(),
       }),
-      { exitOnCtrlC: true },
+      // Ctrl-C arrives as a key (raw mode): the App tears the lesson down before it exits.
+      { exitOnCtrlC: false, incrementalRendering: true },
     );
     await app.waitUntilExit();
   } finally {
-    restore();
+    await opener.tearDownAll();
+    removeSignals();
+    io.stdout.write(LEAVE_ALT_SCREEN);
   }
   return 0;
+}
+
+/** `--plain`, a pipe or CI with a lesson: every step as text, then teardown; 1 when a step failed. */
+async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, opener: ReturnType<typeof createSessionOpener>): Promise<number> {
+  const session = await opener.openSession(lesson);
+  const removeSignals = onTerminationSignals(opener.tearDownAll);
+  try {
+    const columns = (io.stdout as { columns?: number }).columns;
+    const width = io.stdout.isTTY && columns ? Math.min(columns, 120) : 80;
+    const write = options.json ? () => undefined : (text: string) => io.stdout.write(`${text}\n`);
+    const { results, failedAt } = await printTranscript(lesson, session, { lang: options.lang, width, write });
+    if (options.json) {
+      printJson(io, {
+        lesson: lesson.id,
+        kernel: session.mode,
+        ...(session.reason ? { reason: session.reason } : {}),
+        failedAt,
+        steps: results.map((result, i) => ({ id: lesson.steps[i]!.id, ...result })),
+      });
+    }
+    return failedAt === null ? 0 : 1;
+  } finally {
+    await opener.tearDownAll();
+    removeSignals();
+  }
 }
 
 /**

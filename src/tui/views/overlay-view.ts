@@ -10,7 +10,8 @@ export function renderOverlay(view: OverlayView, { lang, width }: RenderOptions)
   const t = (text: { en: string; ko: string }): string => pick(text, lang);
   const absent = t(V.absent);
   const out: ViewLine[] = [
-    line(seg(`${t(V.lower)}  `, 'title'), seg(view.lower.join(':'), 'dim')),
+    // One lower per line, topmost first (overlayfs' lowerdir order): joined they would not fit.
+    ...view.lower.map((dir, i) => line(seg(i === 0 ? `${t(V.lower)}  ` : '       ', 'title'), seg(dir, 'dim'))),
     line(seg(`${t(V.upper)}  `, 'title'), seg(view.upper, 'dim')),
     line(seg(`${t(V.work)}   `, 'title'), seg(view.work, 'dim')),
     line(seg(`${t(V.merged)} `, 'title'), seg(view.merged, 'dim')),
