@@ -1,4 +1,4 @@
-export { measureComparison, runComparison, requireVmAssets, DEFAULT_RUNS, type CompareOptions } from './measure.js';
+export { measureComparison, runComparison, comparisonAvailability, requireVmAssets, DEFAULT_RUNS, type CompareOptions } from './measure.js';
 export { recordedComparison, loadRecorded, parseRecorded, RECORDED_FILE, type RecordedComparison } from './recorded.js';
 export { toCompareView, compareMetricLabel, COMPARE_METRICS, median, type ComparisonResult, type RunFigures, type SideFigures, type SideSummary } from './summary.js';
 export { renderComparison, formatMs, formatSize } from './render.js';

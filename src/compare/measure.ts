@@ -30,8 +30,10 @@ export interface CompareOptions {
   /** Force an accelerator instead of choosing one from the machine. */
   accel?: VmAccel;
   vmTimeoutMs?: number;
-  /** After each run, with its figures (the tour redraws its bars). */
+  /** After each run, with its figures. */
   onRun?: (run: RunFigures, index: number, total: number) => void;
+  /** After each run, the medians so far as the tour's view (the bars grow run by run). */
+  onView?: (view: CompareView) => void;
 }
 
 export const DEFAULT_RUNS = 5;
@@ -104,6 +106,7 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
   const assets = requireVmAssets(options.lookup);
   throwIfAborted(options.signal);
   let choice: AccelChoice = options.accel === undefined ? chooseAccel(readAccelFacts()) : { accel: options.accel, reason: { en: `${options.accel} (asked for)`, ko: `${options.accel} (지정함)` } };
+  const kernelBytes = fs.statSync(assets.kernel).size;
   const workspace = prepareWorkspace(assets);
   try {
     const runs: RunFigures[] = [];
@@ -140,10 +143,16 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
       };
       runs.push(figures);
       options.onRun?.(figures, index, total);
+      if (options.onView !== undefined) options.onView(toCompareView(summarize(runs)));
     }
-    const kernelBytes = fs.statSync(assets.kernel).size;
+    return summarize(runs);
+  } finally {
+    workspace.remove();
+  }
+
+  function summarize(runs: RunFigures[]): ComparisonResult {
     return {
-      runs,
+      runs: [...runs],
       container: summarizeSide(runs.map((run) => run.container), workspace.rootfsBytes),
       vm: {
         ...summarizeSide(runs.map((run) => run.vm), kernelBytes + workspace.initramfsBytes),
@@ -157,9 +166,18 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
       measuredAt: new Date().toISOString(),
       machine: describeMachine(),
     };
-  } finally {
-    workspace.remove();
   }
+}
+
+/**
+Whether this machine can measure, said before anything starts (the tour then shows
+recordedComparison() with the reason instead). Looking may take the kernel out of a
+downloaded package into GLASSBOX_HOME/vm.
+*/
+export function comparisonAvailability(kernel: Kernel, lookup: LookupOptions = {}): { ok: true } | { ok: false; reason: string } {
+  if (kernel.backend !== 'linux') return { ok: false, reason: 'the simulated kernel has no containers to time' };
+  const found = lookupVmAssets(lookup);
+  return found.ok ? { ok: true } : { ok: false, reason: found.missing.map((entry) => entry.message).join('; ') };
 }
 
 /** The tour's API: measure here and return the view for the bar chart. */

@@ -8,11 +8,13 @@ import { runCompare } from '../../src/cli/commands/compare.js';
 import { parseGlobal } from '../../src/cli/run.js';
 import { runComparison } from '../../src/compare/measure.js';
 import { runProbeContainer } from '../../src/compare/probe-container.js';
+import { toCompareView } from '../../src/compare/summary.js';
 import { chooseAccel, readAccelFacts } from '../../src/compare/vm-accel.js';
 import { lookupVmAssets } from '../../src/compare/vm-assets.js';
 import { prepareWorkspace } from '../../src/compare/workspace.js';
 import { subscribeContainerSteps } from '../../src/container/launch.js';
 import type { Kernel } from '../../src/kernel/types.js';
+import type { CompareView } from '../../src/tour/types.js';
 import { diffHostState, snapshotHostState } from '../helpers/host-state.js';
 import { describeGateOutcome, realKernelGate, realKernelRequired } from '../helpers/real-kernel.js';
 
@@ -86,8 +88,13 @@ if (gate.mode !== 'run') {
     it('boots the VM on its own kernel, runs the container on the host kernel, and the container starts first', async () => {
       const assets = lookup !== null && lookup.ok ? lookup.assets : undefined;
       const seen: number[] = [];
-      const result = await runComparison({ kernel, runs: 2, onRun: (_run, index) => seen.push(index) });
+      const views: CompareView[] = [];
+      const result = await runComparison({ kernel, runs: 2, onRun: (_run, index) => seen.push(index), onView: (view) => views.push(view) });
       expect(seen).toEqual([0, 1]);
+      // The bars grow run by run: the first view has the first run's figures, the last one the medians.
+      expect(views.map((view) => view.origin)).toEqual(['measured', 'measured']);
+      expect(views[0]!.rows[0]!.vm).toBe(Math.round(result.runs[0]!.vm.firstOutputMs * 10) / 10);
+      expect(views[1]!.rows).toEqual(toCompareView(result).rows);
       expect(result.runs).toHaveLength(2);
       // Debian names the image after its release: vmlinuz-6.1.0-56-cloud-amd64 says `uname -r` 6.1.0-56-cloud-amd64.
       const vmRelease = path.basename(result.vmKernelFile).replace(/^vmlinuz-/, '');

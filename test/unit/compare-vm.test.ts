@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GlassboxError } from '../../src/errors.js';
 import { qemuArgs } from '../../src/compare/boot-vm.js';
-import { bootWithFallback, requireVmAssets } from '../../src/compare/measure.js';
+import { bootWithFallback, comparisonAvailability, requireVmAssets, runComparison } from '../../src/compare/measure.js';
+import { createSimKernel } from '../../src/kernel/sim/index.js';
 import { accelArgs, chooseAccel, type AccelChoice, type VmAccel } from '../../src/compare/vm-accel.js';
 import { findKernelIn, findKernelPackage, lookupVmAssets, rankKernels } from '../../src/compare/vm-assets.js';
 
@@ -122,5 +123,14 @@ describe('choosing KVM or TCG', () => {
       throw new GlassboxError('COMPARE_INTERRUPTED', 'comparison interrupted', { kind: 'user' });
     };
     await expect(bootWithFallback(interrupted, kvm, true)).rejects.toMatchObject({ code: 'COMPARE_INTERRUPTED' });
+  });
+});
+
+describe('what can be measured', () => {
+  it('refuses the simulated kernel before anything starts, saying so', async () => {
+    const sim = createSimKernel();
+    expect(comparisonAvailability(sim)).toEqual({ ok: false, reason: 'the simulated kernel has no containers to time' });
+    await expect(runComparison({ kernel: sim })).rejects.toMatchObject({ code: 'COMPARE_NEEDS_REAL', kind: 'environment' });
+    await expect(runComparison({ kernel: sim, runs: 0 })).rejects.toMatchObject({ code: 'COMPARE_BAD_RUNS' });
   });
 });
