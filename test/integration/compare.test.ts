@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { runCompare } from '../../src/cli/commands/compare.js';
 import { parseGlobal } from '../../src/cli/run.js';
 import { runComparison } from '../../src/compare/measure.js';
 import { runProbeContainer } from '../../src/compare/probe-container.js';
+import { packageRoot } from '../../src/native/paths.js';
 import { toCompareView } from '../../src/compare/summary.js';
 import { chooseAccel, readAccelFacts } from '../../src/compare/vm-accel.js';
 import { lookupVmAssets } from '../../src/compare/vm-assets.js';
@@ -37,8 +39,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Our own children that are qemu: read from /proc, so the test trusts no bookkeeping of the code under test. */
-function qemuChildren(): number[] {
+/** Children of `parent` that are qemu: read from /proc, so the test trusts no bookkeeping of the code under test. */
+function qemuChildren(parent = process.pid): number[] {
   const found: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -46,7 +48,7 @@ function qemuChildren(): number[] {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && comm.startsWith('qemu-system')) found.push(Number(name));
+      if (ppid === parent && comm.startsWith('qemu-system')) found.push(Number(name));
     } catch {
       // Gone meanwhile.
     }
@@ -140,14 +142,47 @@ if (gate.mode !== 'run') {
         qemu = qemuChildren();
       }
       expect(qemu).toHaveLength(1);
-      await sleep(300); // well into the boot
+      await sleep(50); // into the boot, well before the probe runs
       expect(workspaces().length).toBe(dirsBefore.length + 1);
+      const interrupted = performance.now();
       signals.emit('SIGINT');
       expect(await running).toBe(130);
+      // Stopped at once, in the first run's boot: not after finishing the run it was in.
+      expect(performance.now() - interrupted).toBeLessThan(2000);
+      expect(err).not.toMatch(/run 1\/3/);
       expect(err).toMatch(/comparison interrupted: everything it started was stopped and removed/);
       expect(alive(qemu[0]!)).toBe(false);
       expect(signals.listenerCount('SIGINT')).toBe(0);
       expect(signals.listenerCount('SIGTERM')).toBe(0);
+    }, 120_000);
+
+    it('a real SIGINT to bin/glassbox compare mid-boot: exit 130, qemu gone, nothing left', async () => {
+      const root = packageRoot();
+      if (!fs.existsSync(path.join(root, 'dist', 'cli', 'commands', 'compare.js'))) throw new Error('dist/ has no compare: run npm run build first');
+      const child = spawn(path.join(root, 'bin', 'glassbox'), ['compare', '--runs', '3', '--lang', 'en'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      // bin/glassbox execs node, so the glassbox process keeps the pid and is qemu's parent.
+      let qemu: number[] = [];
+      const deadline = Date.now() + 60_000;
+      while (qemu.length === 0 && Date.now() < deadline) {
+        await sleep(20);
+        qemu = qemuChildren(child.pid);
+      }
+      try {
+        expect(qemu, err).toHaveLength(1);
+        await sleep(50);
+        const interrupted = performance.now();
+        process.kill(child.pid!, 'SIGINT');
+        expect(await exited, err).toBe(130);
+        expect(performance.now() - interrupted).toBeLessThan(2000);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      expect(err).not.toMatch(/run 1\/3/);
+      expect(err).toMatch(/comparison interrupted/);
+      expect(alive(qemu[0]!)).toBe(false);
     }, 120_000);
 
     it('Ctrl-C while the container runs: the container and its cgroups are gone', async () => {
