@@ -69,7 +69,8 @@ export function Pane({ number, title, focused, width, height, lines, scroll, hea
       overflow="hidden"
     >
       <Box flexShrink={0} justifyContent="space-between">
-        <Text bold color={focused ? 'cyan' : undefined} wrap="truncate-end">{`${number} ${title}`}</Text>
+        {/* The focused pane is marked in text too: colour alone fails on a projector or for colour-blind eyes. */}
+        <Text bold color={focused ? 'cyan' : undefined} wrap="truncate-end">{`${focused ? '›' : ' '}${number} ${title}`}</Text>
         <Text dimColor>{more}</Text>
       </Box>
       {header ? <Line line={header} /> : null}

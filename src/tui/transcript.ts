@@ -42,6 +42,8 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
     for (const row of rows) write(`${indent}${row}`.trimEnd());
   };
   const inner = width - 2;
+  // Calls stay one per line (grep, screen readers); the terminal may wrap them, we do not.
+  const unwrapped = Number.MAX_SAFE_INTEGER;
   const results: StepResult[] = [];
   let failedAt: number | null = null;
   write(`${t(lesson.title)}`);
@@ -56,7 +58,7 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
       write(`${t(S.whatHappens)}:`);
       prose(t(step.what));
       write(`${t(S.panePlanned)}:`);
-      block(linesText(plannedLines(session.plan(index), lang, inner)));
+      block(linesText(plannedLines(session.plan(index), lang, unwrapped)));
       if (step.predict) {
         write(`${t(S.predict)}:`);
         prose(t(step.predict.question));
@@ -67,7 +69,7 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
       results.push(result);
       const calls = result.calls.length > 0 ? result.calls : live.flatMap((update) => (update.call ? [update.call] : []));
       write(`${t(S.paneLog)}:`);
-      block(linesText(callLogLines(calls, '', lang, inner)));
+      block(linesText(callLogLines(calls, '', lang, unwrapped)));
       if (result.error || !result.outcome) {
         write(`✗ ${t(S.failed)}: ${result.error?.message ?? result.error?.code ?? 'no outcome'}`);
         if (result.error?.hint) write(`  ${t(S.hint)}: ${result.error.hint}`);

@@ -121,7 +121,7 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
         learner: learnerName(),
       }),
       // Ctrl-C arrives as a key (raw mode): the App tears the lesson down before it exits.
-      { exitOnCtrlC: false, incrementalRendering: true },
+      { exitOnCtrlC: false },
     );
     await app.waitUntilExit();
   } finally {

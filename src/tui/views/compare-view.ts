@@ -18,7 +18,7 @@ export function renderCompare(view: CompareView, { lang, width }: RenderOptions)
   const labels = [t(V.container), t(V.vm)];
   const labelWidth = Math.max(...labels.map(displayWidth)) + 1;
   for (const row of view.rows) {
-    out.push(line(seg(`${row.metric} (${row.unit})`, 'title')));
+    out.push(line(seg(row.unit ? `${row.metric} (${row.unit})` : row.metric, 'title')));
     const values = [row.container, row.vm];
     const numbers = values.map((value) => (typeof value === 'number' ? value : Number.NaN));
     const top = Math.max(...numbers.filter(Number.isFinite), 0);
