@@ -56,7 +56,7 @@ export async function runCompare(options: GlobalOptions, args: string[], io: Io,
   }
   const kernel = await createKernel('real').catch((error: unknown) => {
     if (GlassboxError.is(error)) {
-      throw new GlassboxError(error.code, error.message, { kind: error.kind, hint: `${error.hint ?? 'run as root on Linux'}; or see recorded figures: glassbox compare --recorded`, cause: error });
+      throw new GlassboxError(error.code, error.message, { kind: error.kind, hint: 'run as root on Linux, or see figures recorded on a real machine: glassbox compare --recorded', cause: error });
     }
     throw error;
   });
