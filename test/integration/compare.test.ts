@@ -127,6 +127,13 @@ if (gate.mode !== 'run') {
       expect(result.accelReason.en).not.toBe('');
     }, 240_000);
 
+    it('with KVM asked for: boots with it, or falls back to TCG and says why', async () => {
+      const result = await runComparison({ kernel, runs: 1, accel: 'kvm' });
+      if (result.vmAccel === 'tcg') expect(result.accelReason.en).toMatch(/^KVM did not boot the kernel \(.+\): software emulation \(TCG\)$/);
+      else expect(chooseAccel(readAccelFacts()).accel).toBe('kvm');
+      expect(result.runs[0]!.vm.kernelRelease).not.toBe(os.release());
+    }, 120_000);
+
     it('Ctrl-C while the VM boots: qemu is killed, everything removed, exit 130', async () => {
       const signals = new EventEmitter();
       const stdout = new PassThrough();
