@@ -65,3 +65,11 @@ export function formatCallRecord(record: CallRecord): string {
   const outcome = record.errno !== undefined ? ` = -1 ${record.errno}` : record.result !== undefined ? ` = ${record.result}` : '';
   return `${record.call}${args === '' ? '' : ` ${args}`}${outcome}`;
 }
+
+/**
+Runs `body` outside any session's log: for the samples a live view takes while a workload runs
+(ten reads a second would bury the calls the step is about).
+*/
+export function runUnrecorded<T>(body: () => T): T {
+  return owner.exit(body);
+}
