@@ -34,25 +34,27 @@ export function lessonLines(
   const t = (text: Text): string => pick(text, lang);
   const out: ViewLine[] = [];
   out.push(...wrapLine(line(seg(`${t(S.step)} ${index + 1}/${total} · `, 'dim'), seg(t(step.title), 'title')), width));
-  const question: ViewLine[] = step.predict
-    ? [[], line(seg(`${t(S.predict)}: `, 'title')), ...paragraph(t(step.predict.question), width), ...predictLines(step, predict, lang, width)]
-    : [];
-  // While the learner answers, the question comes first: a short pane must not hide it.
-  if (predict.phase === 'asking') out.push(...question);
-  out.push([], line(seg(t(S.why), 'title')), ...paragraph(t(step.why), width));
-  out.push([], line(seg(t(S.whatHappens), 'title')), ...paragraph(t(step.what), width));
-  if (predict.phase !== 'asking') out.push(...question);
-  if (status === 'running') out.push([], line(seg(catchingUp ? t(S.catchingUp) : t(S.runningStep), 'warn')));
-  if (status === 'idle' && predict.phase === 'idle') out.push([], line(seg(t(step.predict ? S.pressRPredict : S.pressR), 'focus')));
-  if (status === 'recorded') out.push([], line(seg(t(S.fromLastTime), 'dim')));
+  // What needs the learner now comes first: a short pane must not hide the question, the
+  // verdict or the failure below the explanation they already read.
+  if (status === 'idle' && predict.phase === 'idle') out.push(line(seg(t(step.predict ? S.pressRPredict : S.pressR), 'focus')));
+  if (status === 'running') out.push(line(seg(catchingUp ? t(S.catchingUp) : t(S.runningStep), 'warn')));
+  if (status === 'recorded') out.push(line(seg(t(S.fromLastTime), 'dim')));
   if (error) {
     out.push([], line(seg(`✗ ${t(S.failed)}`, 'error')), ...paragraph(error.message, width, 'error'));
     if (error.hint) out.push(...paragraph(`${t(S.hint)}: ${error.hint}`, width, 'warn'));
   }
-  if (status === 'done' || status === 'recorded' || status === 'failed') {
+  const question: ViewLine[] = step.predict
+    ? [[], line(seg(`${t(S.predict)}: `, 'title')), ...paragraph(t(step.predict.question), width), ...predictLines(step, predict, lang, width)]
+    : [];
+  const ran = status === 'done' || status === 'recorded' || status === 'failed';
+  if (predict.phase !== 'idle') out.push(...question);
+  if (ran) {
     out.push([], line(seg(t(S.check), 'title')), ...paragraph(t(step.check), width));
     if (step.try) out.push([], line(seg(t(S.tryThis), 'title')), ...paragraph(t(step.try), width));
   }
+  out.push([], line(seg(t(S.why), 'title')), ...paragraph(t(step.why), width));
+  out.push([], line(seg(t(S.whatHappens), 'title')), ...paragraph(t(step.what), width));
+  if (predict.phase === 'idle') out.push(...question);
   return out;
 }
 
@@ -118,9 +120,9 @@ export function callLogLines(calls: CallRecord[], filter: string, lang: Lang, wi
   const shown = calls.filter((call) => matchesFilter(call, filter));
   if (calls.length === 0) return [line(seg(pick(S.noCalls, lang), 'dim'))];
   return shown.flatMap((call) => {
-    const outcome = call.errno ? seg(` = -1 ${call.errno}`, 'error') : seg(` = ${call.result ?? '0'}`, 'ok');
+    const outcome = call.errno ? { text: `= -1 ${call.errno}`, tone: 'error' as const, keep: true } : { text: `= ${call.result ?? '0'}`, tone: 'ok' as const, keep: true };
     return wrapLine(
-      line(seg(`${call.ms.toFixed(1).padStart(7)}ms `, 'dim'), seg(`${call.by.padEnd(6)} `, 'dim'), formatCall(call), outcome),
+      line(seg(`${call.ms.toFixed(1).padStart(7)}ms `, 'dim'), seg(`${call.by.padEnd(6)} `, 'dim'), formatCall(call), ' ', outcome),
       width,
       17,
     );

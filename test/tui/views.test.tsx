@@ -82,8 +82,10 @@ describe('state views', () => {
     expect(memory).toContain('memory.max');
     expect(memory).toContain('67108864');
     const narrow = renderView(cgroups, { lang: 'en', width: NARROW }).map(lineText);
-    expect(narrow).toContain('  v1 memory.limit_in_bytes');
-    expect(narrow).toContain('  v1 cpu.cfs_quota_us');
+    expect(narrow).toContain('  v1 memory.limit_in_bytes  v2 memory.max');
+    expect(narrow).toContain('  v1 cpu.cfs_quota_us  v2 cpu.max');
+    // Usage comes before the limit files: it is what moves while a workload runs.
+    expect(narrow.findIndex((row) => row.startsWith('pids  '))).toBeLessThan(narrow.indexOf('pids = 32'));
     const pids = lineText(find(wide, '32 / 32'));
     // Full: 32 of 32 pids; at 100 columns and more the gauge doubles.
     expect(pids).toContain(`${'█'.repeat(10)}  32`);

@@ -25,24 +25,7 @@ function usageRow(label: string, samples: number[], limit: number | null, format
 export function renderCgroups(view: CgroupsView, { lang, width }: RenderOptions): ViewLine[] {
   const t = (text: { en: string; ko: string }): string => pick(text, lang);
   const out: ViewLine[] = [line(seg(`${t(V.layout)}  `, 'title'), view.layout)];
-  const header = [t(V.resource), t(V.v1), t(V.v2), t(V.value)];
-  const cells = view.limits.map((limit) => [limit.resource, limit.v1, limit.v2, limit.value]);
-  const widths = columnWidths([header, ...cells], Number.MAX_SAFE_INTEGER, 0);
-  // The live layout's name is the one written; the other is shown for comparison.
-  const v2Live = view.layout !== 'v1';
-  if (widths.reduce((sum, w) => sum + w, 0) + 6 <= width) {
-    out.push(tableRow(header.map((text) => seg(text, 'title')), widths));
-    for (const row of cells) {
-      out.push(tableRow([row[0]!, seg(row[1]!, v2Live ? 'dim' : undefined), seg(row[2]!, v2Live ? undefined : 'dim'), seg(row[3]!, 'changed')], widths));
-    }
-  } else {
-    // Too narrow for four columns: a file name cut short would teach nothing, so stack them.
-    for (const row of cells) {
-      out.push(line(seg(row[0]!, 'title'), ' = ', seg(row[3]!, 'changed')));
-      out.push(line('  v1 ', seg(row[1]!, v2Live ? 'dim' : undefined)), line('  v2 ', seg(row[2]!, v2Live ? undefined : 'dim')));
-    }
-  }
-  out.push([]);
+  // Live usage first: it is what moves while the workload runs; the limit files below stay.
   const { limitsNow, usage } = view;
   out.push(usageRow(t(V.memory), usage.memoryBytes, limitsNow.memoryBytes, formatBytes, t(V.noLimit), width));
   out.push(usageRow(t(V.pids), usage.pids, limitsNow.pidsMax, String, t(V.noLimit), width));
@@ -60,7 +43,6 @@ export function renderCgroups(view: CgroupsView, { lang, width }: RenderOptions)
       seg(sparkline(usage.throttledUsec, Math.max(4, width - 50)), 'changed'),
     ),
   );
-  out.push([]);
   out.push(
     line(
       seg(`${t(V.oomKills)}: `, 'title'),
@@ -69,5 +51,23 @@ export function renderCgroups(view: CgroupsView, { lang, width }: RenderOptions)
       seg(view.exitStatus === null ? t(V.running) : String(view.exitStatus), view.exitStatus !== null && view.exitStatus !== 0 ? 'error' : undefined),
     ),
   );
+  out.push([]);
+  const header = [t(V.resource), t(V.v1), t(V.v2), t(V.value)];
+  const cells = view.limits.map((limit) => [limit.resource, limit.v1, limit.v2, limit.value]);
+  const widths = columnWidths([header, ...cells], Number.MAX_SAFE_INTEGER, 0);
+  // The live layout's name is the one written; the other is shown for comparison.
+  const v2Live = view.layout !== 'v1';
+  if (widths.reduce((sum, w) => sum + w, 0) + 6 <= width) {
+    out.push(tableRow(header.map((text) => seg(text, 'title')), widths));
+    for (const row of cells) {
+      out.push(tableRow([row[0]!, seg(row[1]!, v2Live ? 'dim' : undefined), seg(row[2]!, v2Live ? undefined : 'dim'), seg(row[3]!, 'changed')], widths));
+    }
+  } else {
+    // Too narrow for four columns: a file name cut short would teach nothing, so stack them.
+    for (const row of cells) {
+      out.push(line(seg(row[0]!, 'title'), ' = ', seg(row[3]!, 'changed')));
+      out.push(line('  v1 ', seg(row[1]!, v2Live ? 'dim' : undefined), '  v2 ', seg(row[2]!, v2Live ? undefined : 'dim')));
+    }
+  }
   return out;
 }

@@ -10,6 +10,8 @@ export type Tone = 'title' | 'dim' | 'added' | 'changed' | 'removed' | 'differ' 
 export interface Segment {
   text: string;
   tone?: Tone;
+  /** Never break a wrapped line inside this segment (`= -1 EPERM`). */
+  keep?: boolean;
 }
 
 export type ViewLine = Segment[];
@@ -129,28 +131,47 @@ export function gauge(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(cells - filled)}`;
 }
 
-/** Hard-wraps a toned line at `width` columns; continuation lines start with `indent` spaces. */
+/** Where a line may break: after a space, a comma, a pipe, a slash or an opening parenthesis. */
+const BREAK_AFTER = new Set([' ', ',', '|', '/', '(']);
+
+/**
+Wraps a toned line at `width` columns, preferring to break after a space or separator so that
+`= -1 EPERM` stays whole; a run with no break point is cut by columns. Continuation lines
+start with `indent` spaces.
+*/
 export function wrapLine(viewLine: ViewLine, width: number, indent = 2): ViewLine[] {
   const limit = Math.max(indent + 1, width);
-  const out: ViewLine[] = [];
-  let current: ViewLine = [];
+  const chars = viewLine.flatMap((part) => [...part.text].map((char) => ({ char, tone: part.tone, keep: part.keep === true, w: charWidth(char) })));
+  const rows: Array<typeof chars> = [];
+  let row: typeof chars = [];
   let used = 0;
-  for (const part of viewLine) {
-    let text = '';
-    for (const char of part.text) {
-      const w = charWidth(char);
-      if (used + w > limit) {
-        if (text) current.push({ ...part, text });
-        out.push(current);
-        current = [{ text: ' '.repeat(indent) }];
-        used = indent;
-        text = '';
+  const lead = Array.from({ length: indent }, () => ({ char: ' ', tone: undefined, keep: false, w: 1 }));
+  for (const cell of chars) {
+    if (used + cell.w > limit) {
+      // Break after the last separator past the indent, if there is one.
+      let cut = -1;
+      for (let i = row.length - 1; i > (rows.length === 0 ? 0 : indent); i--) {
+        if (BREAK_AFTER.has(row[i]!.char) && !row[i]!.keep) {
+          cut = i + 1;
+          break;
+        }
       }
-      text += char;
-      used += w;
+      const carry = cut === -1 ? [] : row.slice(cut);
+      rows.push(cut === -1 ? row : row.slice(0, cut));
+      row = [...lead, ...carry];
+      used = row.reduce((sum, c) => sum + c.w, 0);
     }
-    if (text) current.push({ ...part, text });
+    row.push(cell);
+    used += cell.w;
   }
-  out.push(current);
-  return out;
+  rows.push(row);
+  return rows.map((cells) => {
+    const out: ViewLine = [];
+    for (const cell of cells) {
+      const last = out.at(-1);
+      if (last && last.tone === cell.tone) last.text += cell.char;
+      else out.push(cell.tone === undefined ? { text: cell.char } : { text: cell.char, tone: cell.tone });
+    }
+    return out;
+  });
 }
