@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { dockerFlagsToSpec, type DockerRunFlags } from '../../container/docker-flags.js';
+import { subscribeContainerSteps } from '../../container/launch.js';
 import { startContainer, type RunResult } from '../../container/run-container.js';
 import type { ContainerSpec, NamespaceName } from '../../container/spec.js';
 import { GlassboxError } from '../../errors.js';
@@ -95,7 +96,20 @@ container of this lesson still running is stopped first: a lesson looks at one a
 export async function startLive(ctx: TourContext, spec: ContainerSpec, options: { probe: boolean; allowFailure?: boolean }): Promise<LiveRun> {
   const previous = ctx.session.get('container') as LiveRun | undefined;
   if (previous !== undefined) await stopLive(ctx, previous);
-  const started = await startContainer(ctx.kernel, spec, { launcher: ctx.launcher, stdio: ['ignore', 'pipe', 'pipe'] });
+  // gbx-run reports execve once the exec has happened (its close-on-exec pipe): the program may
+  // print before that report arrives. The step ends after both, so the log always has the execve.
+  let onExec: () => void = () => undefined;
+  const executed = new Promise<void>((resolve) => (onExec = resolve));
+  const unsubscribe = subscribeContainerSteps((event) => {
+    if (event.id === spec.id && event.phase === 'done' && event.op === 'execve') onExec();
+  });
+  let started: Awaited<ReturnType<typeof startContainer>>;
+  try {
+    started = await startContainer(ctx.kernel, spec, { launcher: ctx.launcher, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   const output: string[] = [];
   const live: LiveRun = { spec, started, report: null, output, stopped: false, finished: started.wait() };
   ctx.session.set('container', live);
@@ -109,6 +123,7 @@ export async function startLive(ctx: TourContext, spec: ContainerSpec, options: 
     const report = await Promise.race([firstJsonLine(output, text), live.finished.then(() => null)]);
     if (report === null) {
       const result = await live.finished;
+      unsubscribe();
       if (options.allowFailure === true) {
         live.failure = { status: result.status, message: result.error?.message ?? `exit status ${result.status}`, errno: result.error?.errno ?? 'none' };
         return live;
@@ -120,6 +135,8 @@ export async function startLive(ctx: TourContext, spec: ContainerSpec, options: 
     }
     live.report = parseProbeReport(report);
   }
+  await Promise.race([executed, live.finished.catch(() => undefined)]);
+  unsubscribe();
   return live;
 }
 

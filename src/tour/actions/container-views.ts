@@ -2,7 +2,7 @@ import type { Kernel } from '../../kernel/types.js';
 import { readMountInfo } from '../../observe/mountinfo.js';
 import { buildMountTree, walkMountTree } from '../../observe/mount-tree.js';
 import { readNamespaces, type NamespaceType } from '../../observe/namespaces.js';
-import { readProcessTable, buildProcessTree, walkProcessTree } from '../../observe/process-tree.js';
+import { readProcessStat } from '../../observe/process-tree.js';
 import { readStatus } from '../../observe/status.js';
 import { readOptional } from '../../observe/reader.js';
 import type { MountsView, NamespacesView, ProcessRow } from '../types.js';
@@ -12,26 +12,23 @@ import type { LiveContainer } from './state.js';
 export const SHOWN_NAMESPACES: readonly NamespaceType[] = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts'];
 
 /**
-The container seen from outside: its PID 1's namespace inodes beside ours, the process tree under
-gbx-run with each process's pid inside the container (the last NSpid), and both hostnames.
+The container seen from outside: its PID 1's namespace inodes beside ours, gbx-run and its child
+as the host numbers them and the child as the container numbers it (the last NSpid), and both
+hostnames.
 */
 export function readNamespacesView(kernel: Kernel, live: LiveContainer): NamespacesView {
   const pid = live.started.launched.pid;
   const host = readNamespaces(kernel, 'self');
   const container = readNamespaces(kernel, pid);
   const rows = SHOWN_NAMESPACES.map((type) => ({ type, host: host[type]?.inode ?? 0, container: container[type]?.inode ?? null }));
-  const table = readProcessTable(kernel);
-  const tree = buildProcessTree(table, live.started.launched.helperPid) ?? buildProcessTree(table, pid);
-  const outside: ProcessRow[] = tree === null ? [] : walkProcessTree(tree).map(({ stat, depth }) => ({ pid: stat.pid, ppid: stat.ppid, command: stat.comm, depth }));
-  const inner = buildProcessTree(table, pid);
-  const inside: ProcessRow[] =
-    inner === null
-      ? []
-      : walkProcessTree(inner).map(({ stat, depth }) => {
-          const nsPid = readStatus(kernel, stat.pid).nsPid;
-          const parent = depth === 0 ? 0 : (readStatus(kernel, stat.ppid).nsPid.at(-1) ?? 0);
-          return { pid: nsPid.at(-1) ?? stat.pid, ppid: parent, command: stat.comm, depth };
-        });
+  // Only the two processes a lesson container has (gbx-run and its child): scanning all of /proc
+  // would make the call log as long as the host's process list.
+  const helper = readProcessStat(kernel, live.started.launched.helperPid);
+  const child = readProcessStat(kernel, pid);
+  const outside: ProcessRow[] = [];
+  if (helper !== null) outside.push({ pid: helper.pid, ppid: helper.ppid, command: helper.comm, depth: 0 });
+  if (child !== null) outside.push({ pid: child.pid, ppid: child.ppid, command: child.comm, depth: helper === null ? 0 : 1 });
+  const inside: ProcessRow[] = child === null ? [] : [{ pid: readStatus(kernel, pid).nsPid.at(-1) ?? pid, ppid: live.report?.ppid ?? 0, command: child.comm, depth: 0 }];
   return {
     kind: 'namespaces',
     rows,

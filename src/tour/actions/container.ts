@@ -20,7 +20,7 @@ const VIEW_ARG = { type: 'string', values: ['namespaces', 'mounts'] } as const;
 
 export const CONTAINER_FACTS = [
   'pid1', 'ppid', 'hostname', 'sameHostname', 'newNamespaces', 'newNamespaceCount', 'uid', 'gid', 'capEffective',
-  'noNewPrivs', 'sameKernel', 'mounts', 'cgroupAtRoot', 'rootReadOnly', 'procMounted', 'started', 'errno', 'exitStatus',
+  'noNewPrivs', 'sameKernel', 'cgroupAtRoot', 'rootReadOnly', 'procMounted', 'started', 'errno', 'exitStatus',
 ] as const;
 
 export const containerStart = defineAction<StartArgs>({
@@ -143,7 +143,6 @@ function observe(ctx: TourContext, live: LiveRun, view: 'namespaces' | 'mounts')
       capEffective: report?.capabilities.effective?.names.length ?? -1,
       noNewPrivs: report?.noNewPrivs ?? false,
       sameKernel: report?.kernelRelease === hostRelease,
-      mounts: mountsView.mounts.length,
       cgroupAtRoot: (report?.cgroups ?? []).every((entry) => entry.path === '/'),
       rootReadOnly: root?.options.includes('ro') ?? false,
       procMounted: mountsView.mounts.some((m) => m.mountPoint === '/proc' && m.fstype === 'proc'),

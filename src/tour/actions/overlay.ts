@@ -1,5 +1,7 @@
 import { readMountInfo } from '../../observe/mountinfo.js';
-import { applyOverlay, diffUpper, formatPlan, planOverlay, prepareRootfs, teardownOverlay } from '../../rootfs/index.js';
+import { GlassboxError } from '../../errors.js';
+import { applyOverlay, diffUpper, formatPlan, planOverlay, prepareRootfs } from '../../rootfs/index.js';
+import { createLayerFs } from '../../unpack/index.js';
 import type { Kernel } from '../../kernel/types.js';
 import type { OverlayPlan } from '../../rootfs/overlay-plan.js';
 import type { OverlayView, PlannedCall, StepOutcome, TourContext } from '../types.js';
@@ -27,10 +29,24 @@ export function mountRootfs(ctx: TourContext): OverlayPlan {
   const state = { plan, mounted: true };
   keep(ctx, 'rootfs', state);
   ctx.defer(`unmount ${plan.merged}`, () => {
-    teardownOverlay(ctx.kernel, plan);
+    unmountRootfs(ctx.kernel, plan);
     state.mounted = false;
   });
   return plan;
+}
+
+/**
+Unmounts the lesson's overlay and removes its directory, every call through the kernel (so the
+call log shows the teardown on both backends). Refuses to remove anything while something is
+still mounted below the directory, as rootfs's teardownOverlay does.
+*/
+export function unmountRootfs(kernel: Kernel, plan: OverlayPlan): void {
+  if (isOverlayMounted(kernel, plan)) kernel.umount(plan.merged);
+  const below = readMountInfo(kernel).filter((entry) => entry.mountPoint === plan.containerDir || entry.mountPoint.startsWith(`${plan.containerDir}/`));
+  if (below.length > 0) {
+    throw new GlassboxError('ROOTFS_BUSY', `still mounted below ${plan.containerDir}: ${below.map((entry) => entry.mountPoint).join(', ')}`, { kind: 'bug' });
+  }
+  createLayerFs(kernel, 'kernel').removeTree(plan.containerDir);
 }
 
 const pathsArg = { type: 'strings' } as const;
