@@ -10,7 +10,7 @@ export const compareVm = defineAction<Record<string, never>>({
   name: 'compare',
   summary: { en: 'container vs VM: start-up time, memory, kernel (recorded figures)', ko: '컨테이너와 VM 비교: 시작 시간, 메모리, 커널(기록된 수치)' },
   args: {},
-  facts: ['vmOwnKernel', 'containerHostKernel', 'startupRatio', 'memoryRatio', 'origin'],
+  facts: ['vmOwnKernel', 'containerHostKernel', 'startupRatio', 'memoryRatio', 'fasterStart', 'origin'],
   views: ['compare'],
   requires: () => [],
   plan: () => [planned('store', 'read', ['lessons/data/compare-recorded.json'], { en: 'measured earlier by glassbox compare', ko: 'glassbox compare로 미리 잰 값' })],
@@ -25,6 +25,7 @@ export const compareVm = defineAction<Record<string, never>>({
         containerHostKernel: container.kernelRelease === hostKernel,
         startupRatio: ratio(vm.firstOutputMs, container.firstOutputMs),
         memoryRatio: ratio(vm.memoryBytes, container.memoryBytes),
+        fasterStart: container.firstOutputMs <= vm.firstOutputMs ? 'container' : 'vm',
         origin: 'recorded',
       },
     };

@@ -20,7 +20,8 @@ export const layersUnpack = defineAction<Record<string, never>>({
   args: {},
   facts: ['layers', 'whiteouts', 'opaqueDirs', 'entries', 'deleted'],
   views: ['layers'],
-  requires: () => [],
+  // Owners (lchown to 0), whiteout devices and trusted.* xattrs need root on the real kernel.
+  requires: () => ['root'],
   plan: () => [
     planned('node', 'mkdir', ['<layers>/sha256/<diff_id>/diff'], { en: 'one directory per layer, named by its diff_id', ko: '레이어마다 diff_id 이름의 디렉터리 하나' }),
     planned('node', 'writeFile / symlink / mkdir', ['<each entry of the tar>']),
