@@ -79,6 +79,11 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
     }
   }, [session, current]);
 
+  // Only what changed is laid out again: a key press must not re-wrap a thousand-call log.
+  const calls = state?.calls;
+  const logLines = useMemo(() => callLogLines(calls ?? [], filter, lang, inner.right), [calls, filter, lang, inner.right]);
+  const view = state?.view;
+  const viewLines = useMemo(() => renderView(view, { lang, width: inner.right }), [view, lang, inner.right]);
   const lines: Record<PaneNumber, ViewLine[]> = {
     1: step && state
       ? lessonLines(step, current, total, {
@@ -91,8 +96,8 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
         })
       : [line(seg(t(S.noSteps), 'dim'))],
     2: plannedLines(planned, lang, inner.left),
-    3: callLogLines(state?.calls ?? [], filter, lang, inner.right),
-    4: renderView(state?.view, { lang, width: inner.right }),
+    3: logLines,
+    4: viewLines,
   };
   if (saveError) lines[1] = [line(seg(saveError, 'warn')), ...lines[1]];
   const heights: Record<PaneNumber, number> = { 1: grid.top, 2: grid.bottom, 3: grid.bottom, 4: grid.top };

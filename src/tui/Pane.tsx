@@ -52,7 +52,7 @@ export function clampScroll(scroll: number, total: number, capacity: number): nu
 }
 
 /** A numbered, bordered pane; the focused one has a bright border and scrolls with ↑/↓. */
-export function Pane({ number, title, focused, width, height, lines, scroll, header }: PaneProps): React.JSX.Element {
+export const Pane = React.memo(function Pane({ number, title, focused, width, height, lines, scroll, header }: PaneProps): React.JSX.Element {
   const capacity = paneCapacity(height, header !== undefined);
   const first = clampScroll(scroll, lines.length, capacity);
   const shown = lines.slice(first, first + capacity);
@@ -79,4 +79,4 @@ export function Pane({ number, title, focused, width, height, lines, scroll, hea
       ))}
     </Box>
   );
-}
+});

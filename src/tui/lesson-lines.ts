@@ -120,13 +120,24 @@ export function callLogLines(calls: CallRecord[], filter: string, lang: Lang, wi
   const shown = calls.filter((call) => matchesFilter(call, filter));
   if (calls.length === 0) return [line(seg(pick(S.noCalls, lang), 'dim'))];
   return shown.flatMap((call) => {
-    const outcome = call.errno ? { text: `= -1 ${call.errno}`, tone: 'error' as const, keep: true } : { text: `= ${call.result ?? '0'}`, tone: 'ok' as const, keep: true };
-    return wrapLine(
-      line(seg(`${call.ms.toFixed(1).padStart(7)}ms `, 'dim'), seg(`${call.by.padEnd(6)} `, 'dim'), formatCall(call), ' ', outcome),
-      width,
-      17,
-    );
+    const cached = wrapped.get(call);
+    if (cached?.width === width) return cached.lines;
+    const lines = wrapCall(call, width);
+    wrapped.set(call, { width, lines });
+    return lines;
   });
+}
+
+// Each call's wrapped lines, kept while the call record lives: the log is drawn on every frame.
+const wrapped = new WeakMap<CallRecord, { width: number; lines: ViewLine[] }>();
+
+function wrapCall(call: CallRecord, width: number): ViewLine[] {
+  const outcome = call.errno ? { text: `= -1 ${call.errno}`, tone: 'error' as const, keep: true } : { text: `= ${call.result ?? '0'}`, tone: 'ok' as const, keep: true };
+  return wrapLine(
+    line(seg(`${call.ms.toFixed(1).padStart(7)}ms `, 'dim'), seg(`${call.by.padEnd(6)} `, 'dim'), formatCall(call), ' ', outcome),
+    width,
+    17,
+  );
 }
 
 /** The facts a step observed, one per line (`pid1 = 1`). */

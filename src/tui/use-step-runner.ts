@@ -6,6 +6,9 @@ import type { CallRecord, LessonProgress, StepResult, TourSession, ViewData } fr
 import { checkPrediction } from './predict.js';
 import type { PredictState } from './lesson-lines.js';
 
+// How often live calls and views reach the screen while a step runs (Ink draws at most 30 fps).
+const FLUSH_MS = 50;
+
 export type StepStatus = 'idle' | 'running' | 'done' | 'failed' | 'recorded';
 
 /** What the player knows about one step: from this run, or recorded in the saved progress. */
@@ -72,18 +75,30 @@ export function useStepRunner({ lesson, session, lang, learner, initialProgress,
       error: undefined,
       predict: answer === undefined ? step.predict : { phase: 'answered', answer },
     }));
+    // Live updates are gathered and drawn at most every FLUSH_MS: an unpack makes thousands of
+    // calls, and a render per call would starve the keys the learner presses meanwhile.
+    let pending: { calls: CallRecord[]; view?: ViewData } = { calls: [] };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      const { calls, view } = pending;
+      pending = { calls: [] };
+      if (calls.length === 0 && view === undefined) return;
+      patch(index, (step) => ({ ...(calls.length > 0 ? { calls: [...step.calls, ...calls] } : {}), ...(view ? { view } : {}) }));
+    };
     let result: StepResult;
     try {
       result = await session.run(index, (update) => {
-        patch(index, (step) => ({
-          ...(update.call ? { calls: [...step.calls, update.call] } : {}),
-          ...(update.view ? { view: update.view } : {}),
-        }));
+        if (update.call) pending.calls.push(update.call);
+        if (update.view) pending.view = update.view;
+        timer ??= setTimeout(flush, FLUSH_MS);
       });
     } catch (error) {
       // The session reports failures in its result; a throw is a bug, still shown, never fatal.
       result = { outcome: null, calls: [], ms: 0, error: { code: 'GB_INTERNAL', message: error instanceof Error ? error.message : String(error) } };
     }
+    if (timer !== undefined) clearTimeout(timer);
+    flush();
     const step = lesson.steps[index]!;
     const outcome = result.outcome;
     const check = answer !== undefined && step.predict ? checkPrediction(step.predict, answer, outcome?.facts) : undefined;

@@ -54,8 +54,15 @@ async function openPlayer({ session = createFakeSession(), sessionOptions, lang 
   );
   mounted.push(screen.unmount);
   await frameMatching(screen.lastFrame, /1 (Lesson|수업)/);
-  // The player subscribes to keys in an effect, after its first frame (slow on a busy machine).
-  await tick(150);
+  // The player subscribes to keys in an effect after its first frame (slow on a busy machine):
+  // move the focus away and back until a key lands.
+  const deadline = Date.now() + 5000;
+  while (!screen.lastFrame().includes('›2 ') && Date.now() < deadline) {
+    screen.stdin.write('2');
+    await tick();
+  }
+  screen.stdin.write('1');
+  await frameMatching(screen.lastFrame, /›1 /);
   const press = async (...keys: string[]): Promise<string> => {
     for (const key of keys) {
       screen.stdin.write(key);
@@ -225,7 +232,8 @@ describe('the lesson player', () => {
     await frameMatching(lastFrame, /◐3/);
     const live: ViewData = { ...cgroups, usage: { memoryBytes: [1_000_000], throttledUsec: [0], pids: [5] }, oomKills: 0, exitStatus: null };
     session.push({ view: live });
-    const running = await press();
+    // Live updates are drawn in batches (every 50 ms), not one render per call.
+    const running = await frameMatching(lastFrame, /5 \/ 32/);
     expect(running).toContain('5 / 32');
     expect(running).toContain('exit status: running');
     expect(running).toContain('running…');

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// npm run bench:tour: the tour's speed budgets, measured on a whole lesson driven key by key.
+//   - key press → updated frame while a step runs (target ≤ 100 ms): Tab is pressed every 40 ms
+//     while each step runs, and the time until Ink writes a frame with the new focus is taken;
+//   - idle CPU with the lesson open and nothing happening (target ≤ 2 %), over 5 s;
+//   - peak RSS over the whole lesson, engine included (target ≤ 150 MB).
+// The App from dist/ renders through Ink's normal (throttled, non-debug) path into a fake
+// 100x30 terminal in this process, on the real engine: the simulated kernel by default, the
+// real one with --kernel real (root). A real terminal adds its own drawing time on top.
+// A benchmark, not a test: it prints the figures and whether each meets its target.
+//
+// Options: --lesson ID (default overlayfs), --kernel sim|real (default sim), --json.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const lessonId = option('--lesson') ?? 'overlayfs';
+const kernelChoice = option('--kernel') ?? 'sim';
+const TARGET = { latencyMs: 100, idleCpuPercent: 2, rssBytes: 150e6 };
+
+function fail(message) {
+  console.error(`bench:tour: ${message}`);
+  process.exit(1);
+}
+if (!fs.existsSync(path.join(root, 'dist/tui/App.js'))) fail('no build: run npm run build first');
+if (kernelChoice !== 'sim' && kernelChoice !== 'real') fail('--kernel must be sim or real');
+
+// Progress files and pulled images go to a scratch home, removed at the end.
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-bench-tour-'));
+process.env.GLASSBOX_HOME = home;
+
+const dist = (file) => import(path.join(root, 'dist', file));
+const [{ default: React }, { render }, { App }, { loadLessons }, { createBackend }, { openTourSession }, progress] = await Promise.all([
+  import('react'),
+  import('ink'),
+  dist('tui/App.js'),
+  dist('lessons/load.js'),
+  dist('cli/backend.js'),
+  dist('tour/session.js'),
+  dist('tour/progress.js'),
+]);
+
+const lesson = loadLessons().find((entry) => entry.id === lessonId);
+if (!lesson) fail(`no lesson ${lessonId}`);
+if (lesson.steps.length === 0) fail(`lesson ${lessonId} has no steps yet`);
+
+/** A 100x30 terminal: every write is a frame, timestamped. */
+class Terminal extends EventEmitter {
+  columns = 100;
+  rows = 30;
+  isTTY = true;
+  last = '';
+  waiters = [];
+  write = (chunk) => {
+    const text = String(chunk);
+    // Ink wraps each frame in synchronized-output markers, written separately: keep the frame.
+    if (text.length > 40) this.last = text;
+    const now = performance.now();
+    this.waiters = this.waiters.filter((waiter) => {
+      if (!waiter.test(text)) return true;
+      waiter.resolve(now);
+      return false;
+    });
+    return true;
+  };
+  /** Resolves with the time of the first frame (from now on) that passes `test`. */
+  next(test, ms = 5000) {
+    return new Promise((resolve, reject) => {
+      const waiter = { test, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((entry) => entry !== waiter);
+        reject(new Error(`no frame within ${ms} ms; the last one:\n${this.last}`));
+      }, ms).unref();
+    });
+  }
+}
+
+class Keyboard extends EventEmitter {
+  isTTY = true;
+  data = null;
+  press(data) {
+    this.data = data;
+    this.emit('readable');
+  }
+  read() {
+    const { data } = this;
+    this.data = null;
+    return data;
+  }
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+const terminal = new Terminal();
+const keyboard = new Keyboard();
+const verdict = { mode: kernelChoice === 'real' ? 'real' : 'simulated', reasons: [], lessons: [{ id: lesson.id, title: lesson.title, mode: kernelChoice === 'real' ? 'real' : 'simulated', missing: [] }] };
+let session;
+const openSession = async () => {
+  const backend = await createBackend(kernelChoice);
+  session = openTourSession(lesson, { kernel: backend.kernel, launcher: backend.launcher, lang: 'en', ...(backend.reason ? { reason: backend.reason } : {}) });
+  return session;
+};
+
+// Where the memory goes: what Node, React, Ink and the engine's modules take before any lesson runs.
+const startRss = process.memoryUsage().rss;
+let peakRss = startRss;
+let peakHeap = 0;
+// Event-loop stalls: a key cannot be drawn faster than the longest synchronous stretch of work.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+const rssTimer = setInterval(() => {
+  const usage = process.memoryUsage();
+  peakRss = Math.max(peakRss, usage.rss);
+  peakHeap = Math.max(peakHeap, usage.heapUsed);
+}, 50);
+
+const app = render(
+  React.createElement(App, {
+    lang: 'en',
+    lessons: [lesson],
+    verdict,
+    machine: [],
+    openAtStart: true,
+    openSession,
+    loadProgress: () => Promise.resolve(null),
+    saveProgress: (value) => progress.saveProgress(value),
+    learner: 'bench',
+  }),
+  { stdout: terminal, stdin: keyboard, stderr: terminal, exitOnCtrlC: false, patchConsole: false },
+);
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const stepDone = (index) => new RegExp(`[✓✗]${index + 1}(?!\\d)`);
+const latencies = [];
+let focus = 1;
+
+/** Presses 1-4 until the step is done, timing each press to the first frame with that pane focused. */
+async function pressWhileRunning(index) {
+  while (!stepDone(index).test(terminal.last)) {
+    focus = (focus % 4) + 1;
+    const marker = `›${focus} `;
+    const frame = terminal.next((text) => text.includes(marker));
+    const pressed = performance.now();
+    keyboard.press(String(focus));
+    try {
+      latencies.push((await frame) - pressed);
+    } catch {
+      latencies.push(Infinity);
+      if (process.env.GB_DEBUG) console.error(terminal.last);
+    }
+    if (process.env.GB_DEBUG) console.error(`step ${index + 1} focus ${focus}: ${latencies.at(-1).toFixed(1)} ms`);
+    await sleep(40);
+  }
+}
+
+try {
+  await terminal.next((text) => text.includes('1 Lesson'), 20000);
+  await sleep(200);
+  for (const [index, step] of lesson.steps.entries()) {
+    // Digits answer a question while it is open: start pressing them only once the step runs.
+    const started = terminal.next((text) => new RegExp(`[◐✓✗]${index + 1}(?!\\d)`).test(text), 20000);
+    if (step.predict) {
+      const asking = terminal.next((text) => text.includes('Enter answer'));
+      keyboard.press('r');
+      await asking;
+      // Any answer will do: the budgets are about the screen, not the learner.
+      if (step.predict.kind === 'text') keyboard.press('x');
+      if (step.predict.kind === 'number') keyboard.press('1');
+      await sleep(20);
+      keyboard.press('\r');
+    } else {
+      keyboard.press('r');
+    }
+    await started;
+    const limit = Number(process.env.GB_STEP_MS ?? 120000);
+    const timer = setTimeout(() => fail(`step ${index + 1} did not finish in ${limit / 1000} s; last frame:\n${terminal.last}`), limit);
+    await pressWhileRunning(index);
+    clearTimeout(timer);
+    if (new RegExp(`✗${index + 1}(?!\\d)`).test(terminal.last)) console.error(`bench:tour: step ${index + 1} (${step.id}) failed; the figures still count`);
+    if (index < lesson.steps.length - 1) {
+      const moved = terminal.next((text) => text.includes(`Step ${index + 2}/`));
+      keyboard.press('n');
+      await moved;
+    }
+  }
+  loopDelay.disable();
+  // Idle: the lesson open, nothing running, nobody typing.
+  await sleep(1000);
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  await sleep(5000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const idleCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100;
+
+  const closed = app.waitUntilExit();
+  keyboard.press('q');
+  await closed;
+  clearInterval(rssTimer);
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const result = {
+    lesson: lessonId,
+    kernel: session?.mode,
+    keyPresses: latencies.length,
+    latencyMs: { median: at(0.5), p95: at(0.95), max: sorted.at(-1) },
+    idleCpuPercent,
+    peakRssBytes: peakRss,
+    startRssBytes: startRss,
+    peakHeapBytes: peakHeap,
+    longestLoopStallMs: loopDelay.max / 1e6,
+  };
+  if (args.includes('--json')) {
+    console.log(JSON.stringify(result, null, 2));
+  } else {
+    const ok = (good) => (good ? 'ok' : 'OVER');
+    const ms = (value) => `${value.toFixed(1)} ms`;
+    console.log(`bench:tour  lesson ${lessonId} on the ${result.kernel} kernel, ${lesson.steps.length} steps, ${latencies.length} key presses while steps ran`);
+    console.log(`  key → frame   median ${ms(result.latencyMs.median)}  p95 ${ms(result.latencyMs.p95)}  max ${ms(result.latencyMs.max)}   target ≤ ${TARGET.latencyMs} ms: ${ok(result.latencyMs.p95 <= TARGET.latencyMs)}`);
+    console.log(`  idle CPU      ${idleCpuPercent.toFixed(2)} %   target ≤ ${TARGET.idleCpuPercent} %: ${ok(idleCpuPercent <= TARGET.idleCpuPercent)}`);
+    console.log(`  peak RSS      ${(peakRss / 1e6).toFixed(1)} MB   target ≤ ${TARGET.rssBytes / 1e6} MB: ${ok(peakRss <= TARGET.rssBytes)}`);
+    console.log(`                (${(startRss / 1e6).toFixed(1)} MB before the lesson, JS heap peak ${(peakHeap / 1e6).toFixed(1)} MB)`);
+    console.log(`  longest event-loop stall while the steps ran: ${ms(result.longestLoopStallMs)}`);
+  }
+} finally {
+  clearInterval(rssTimer);
+  await session?.teardown();
+  fs.rmSync(home, { recursive: true, force: true });
+}
