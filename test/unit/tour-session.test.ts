@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { createBackend } from '../../src/cli/backend.js';
+import type { Lesson } from '../../src/lessons/schema.js';
+import { loadLessons } from '../../src/lessons/load.js';
+import { readMountInfo } from '../../src/observe/mountinfo.js';
+import { createTourContext } from '../../src/tour/context.js';
+import { runLessonHeadless } from '../../src/tour/headless.js';
+import { openTourSession } from '../../src/tour/session.js';
+import type { Kernel } from '../../src/kernel/types.js';
+
+/** The engine on the simulated kernel: call logs per session, step errors as data, teardown. */
+const lesson = (id: string): Lesson => loadLessons().find((l) => l.id === id)!;
+
+function leftovers(kernel: Kernel): string[] {
+  const mounts = readMountInfo(kernel).filter((m) => m.mountPoint.includes('glassbox-tour-')).map((m) => `mount ${m.mountPoint}`);
+  const dirs = kernel.readdir('/tmp').filter((name) => name.startsWith('glassbox-tour-')).map((name) => `dir /tmp/${name}`);
+  return [...mounts, ...dirs];
+}
+
+describe('tour session', () => {
+  it('runs a lesson headless, every step with calls and facts, and leaves nothing in the kernel', async () => {
+    const sim = await createBackend('sim', { cgroupLayout: 'v2' });
+    const trace = await runLessonHeadless(lesson('overlayfs'), { kernel: sim.kernel, launcher: sim.launcher, lang: 'en' });
+    expect(trace.mode).toBe('SIMULATED');
+    expect(trace.complete).toBe(true);
+    for (const step of trace.steps) expect(step.result.calls.length, step.id).toBeGreaterThan(0);
+    const whiteout = trace.steps.find((s) => s.id === 'whiteout')!;
+    expect(whiteout.result.outcome?.facts).toMatchObject({ whiteout: true, stillInLower: true, upper: 'whiteout' });
+    expect(whiteout.result.calls.some((c) => c.call === 'unlink' && c.result === '0')).toBe(true);
+    expect(trace.teardown.calls.some((c) => c.call === 'umount2')).toBe(false); // the lesson unmounted itself
+    expect(leftovers(sim.kernel)).toEqual([]);
+  });
+
+  it('logs only its own calls while another session uses the same kernel at the same time', async () => {
+    const a = await createBackend('sim', { cgroupLayout: 'v2' });
+    const b = a;
+    const left = openTourSession(lesson('layers'), { kernel: a.kernel, launcher: a.launcher, lang: 'en' });
+    const right = openTourSession(lesson('layers'), { kernel: b.kernel, launcher: b.launcher, lang: 'ko' });
+    try {
+      await Promise.all([left.run(0, () => undefined), right.run(0, () => undefined)]);
+      const [l, r] = await Promise.all([left.run(1, () => undefined), right.run(1, () => undefined)]);
+      const scratch = (session: typeof left): string => session.ctx.session.get('scratch') as string;
+      expect(scratch(left)).not.toBe(scratch(right));
+      const paths = (calls: typeof l.calls): string[] => calls.flatMap((c) => c.args.filter((arg) => arg.includes('glassbox-tour-') && !arg.startsWith('prefix=')));
+      expect(paths(l.calls).length).toBeGreaterThan(0);
+      expect(paths(l.calls).every((arg) => arg.includes(scratch(left)))).toBe(true);
+      expect(paths(r.calls).every((arg) => arg.includes(scratch(right)))).toBe(true);
+    } finally {
+      await Promise.all([left.teardown(), right.teardown()]);
+    }
+    expect(leftovers(a.kernel)).toEqual([]);
+    expect(leftovers(b.kernel)).toEqual([]);
+  });
+
+  it('reports a step run out of order as an error with a hint, and refuses to run after teardown', async () => {
+    const sim = await createBackend('sim');
+    const session = openTourSession(lesson('overlayfs'), { kernel: sim.kernel, launcher: sim.launcher, lang: 'en' });
+    const copyUp = lesson('overlayfs').steps.findIndex((s) => s.id === 'copy-up');
+    const result = await session.run(copyUp, () => undefined);
+    expect(result.outcome).toBeNull();
+    expect(result.error).toMatchObject({ code: 'TOUR_STEP_ORDER', hint: expect.stringMatching(/earlier steps/) });
+    await session.teardown();
+    await session.teardown();
+    await expect(session.run(0, () => undefined)).rejects.toMatchObject({ code: 'TOUR_CLOSED' });
+  });
+
+  it('plans every step before anything runs, without touching the kernel', async () => {
+    const sim = await createBackend('sim');
+    for (const l of loadLessons()) {
+      const session = openTourSession(l, { kernel: sim.kernel, launcher: sim.launcher, lang: 'en' });
+      for (const index of l.steps.keys()) expect(session.plan(index).length, `${l.id} step ${index}`).toBeGreaterThan(0);
+      await session.teardown();
+    }
+    expect(leftovers(sim.kernel)).toEqual([]);
+  });
+});
+
+describe('tour context', () => {
+  it('undoes in reverse order, once, and goes on past a failing undo', async () => {
+    const sim = await createBackend('sim');
+    const done: string[] = [];
+    const owned = createTourContext({ kernel: sim.kernel, launcher: sim.launcher, lang: 'en', workdir: '/nonexistent' });
+    owned.ctx.defer('first', () => void done.push('first'));
+    owned.ctx.defer('broken', () => {
+      throw new Error('already gone');
+    });
+    owned.ctx.defer('last', async () => void done.push('last'));
+    const [failures, again] = await Promise.all([owned.teardown(), owned.teardown()]);
+    expect(done).toEqual(['last', 'first']);
+    expect(failures).toEqual(['broken: already gone']);
+    expect(again).toBe(failures);
+    expect(owned.ctx.signal.aborted).toBe(true);
+  });
+});
