@@ -4,8 +4,11 @@ resize, and a clean exit. tmux runs on its own socket and is killed at the end.
 */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lesson } from '../../src/lessons/schema.js';
+import { snapshotHostState } from '../helpers/host-state.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -99,4 +102,93 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
     tmux('send-keys', '-t', 'tour', 'q');
     await waitFor(/exit=0/);
   });
+});
+
+/**
+A whole lesson on the real kernel, key by key, as a learner sees it: the namespaces lesson,
+each question answered, PID 1 inside and the differing inodes on screen, then q. Nothing of
+what the lesson made (mounts, cgroups, the container's processes) may outlive it.
+*/
+const isRoot = process.getuid?.() === 0;
+const nativeBuilt = fs.existsSync(path.join(root, 'native', 'bin', 'gbx-run'));
+const namespacesLesson = JSON.parse(fs.readFileSync(path.join(root, 'lessons', '06-namespaces.json'), 'utf8')) as Lesson;
+const realReady = hasTmux && isRoot && process.platform === 'linux';
+
+if (!realReady && process.env.GLASSBOX_REQUIRE_REAL === '1') {
+  it('runs a whole lesson on the real kernel in tmux', () => {
+    throw new Error(`GLASSBOX_REQUIRE_REAL=1 but the real-kernel tour test cannot run: ${hasTmux ? 'not root' : 'no tmux'}`);
+  });
+}
+
+describe.runIf(realReady && namespacesLesson.steps.length > 0)('a whole lesson on the real kernel in a real terminal', () => {
+  const socketReal = `glassbox-real-${process.pid}`;
+  let home = '';
+  const tmuxReal = (...args: string[]): string => execFileSync('tmux', ['-L', socketReal, ...args], { encoding: 'utf8' });
+  const screenReal = (): string => tmuxReal('capture-pane', '-p', '-t', 'tour');
+  async function waitReal(pattern: RegExp, ms = 30_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = screenReal();
+      if (pattern.test(last)) return last;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${pattern} on screen:\n${last}`);
+  }
+  const leftovers = (): string[] => {
+    const state = snapshotHostState(process.env.GLASSBOX_TEST_RUN ?? '');
+    return [
+      ...[...state.mounts],
+      ...[...state.cgroups],
+      // The shell and tmux around the tour are ours until afterAll; glassbox's own must be gone.
+      ...[...state.processes.values()].filter((cmdline) => /gbx-|dist\/cli\/main\.js/.test(cmdline)),
+    ];
+  };
+
+  afterAll(() => {
+    spawnSync('tmux', ['-L', socketReal, 'kill-server']);
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs the namespaces lesson step by step, shows PID 1 and the differing inodes, and q leaves nothing behind', async () => {
+    expect(nativeBuilt, 'the native helpers are missing: run npm run build').toBe(true);
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-tmux-home-'));
+    const before = new Set(leftovers());
+    tmuxReal(
+      'new-session', '-d', '-s', 'tour', '-x', '160', '-y', '50',
+      `env -u CI -u CONTINUOUS_INTEGRATION GLASSBOX_HOME=${home} ${path.join(root, 'bin', 'glassbox')} learn namespaces --kernel real --lang en; echo "exit=$?"; sleep 120`,
+    );
+    await waitReal(/REAL KERNEL[\s\S]*Step 1\/\d/);
+    const total = namespacesLesson.steps.length;
+    for (const [index, step] of namespacesLesson.steps.entries()) {
+      await waitReal(new RegExp(`Step ${index + 1}/${total}`));
+      tmuxReal('send-keys', '-t', 'tour', 'r');
+      if (step.predict) {
+        await waitReal(/Enter answer/);
+        // Answer as a learner would: the number the lesson teaches for PID, a first choice otherwise.
+        if (step.predict.kind === 'number') tmuxReal('send-keys', '-t', 'tour', step.predict.fact === 'pid1' ? '1' : '2');
+        if (step.predict.kind === 'text') tmuxReal('send-keys', '-t', 'tour', 'x');
+        tmuxReal('send-keys', '-t', 'tour', 'Enter');
+      }
+      const done = await waitReal(new RegExp(`[✓✗]${index + 1}(?!\\d)`));
+      expect(done, `step ${index + 1} (${step.id}) failed:\n${done}`).not.toMatch(new RegExp(`✗${index + 1}(?!\\d)`));
+      if (step.id === 'pid') {
+        // The kernel's own answer, read back: PID 1 inside, a new pid namespace inode.
+        expect(done).toContain('✓ the kernel shows: 1');
+        expect(done).toMatch(/│\s+1 {2}gbx-probe/);
+        expect(done).toMatch(/pid +(\d+) +(?!\1)\d+ +≠ differs/);
+        expect(done).toMatch(/mnt +(\d+) +(?!\1)\d+ +≠ differs/);
+        expect(done).toMatch(/net +(\d+) +\1 += same/);
+      }
+      if (index < total - 1) tmuxReal('send-keys', '-t', 'tour', 'n');
+    }
+    tmuxReal('send-keys', '-t', 'tour', 'q');
+    const after = await waitReal(/exit=0/);
+    expect(after).not.toContain('REAL KERNEL');
+    const left = leftovers().filter((entry) => !before.has(entry));
+    expect(left).toEqual([]);
+    const progress = JSON.parse(fs.readFileSync(path.join(home, 'progress', 'namespaces.json'), 'utf8')) as { kernel: string; finished: boolean; steps: unknown[] };
+    expect(progress).toMatchObject({ kernel: 'REAL', finished: true });
+    expect(progress.steps).toHaveLength(total);
+  }, 180_000);
 });
