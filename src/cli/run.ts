@@ -27,6 +27,15 @@ const USAGE = [
   '  load             images from an archive (-i FILE or standard input; OCI or docker save, gzip too)',
   '  serve [ADDR]     the store as a read-only registry (default 127.0.0.1:5000; --demo adds the demo)',
   '  compare          container vs VM, measured: start-up, memory, kernel, disk (--runs N, --recorded)',
+  '  run IMAGE [CMD]  run a container (-d, --rm, --name, -e, -w, --user, --memory, --cpus, --pids-limit, --read-only, --cap-drop, -it)',
+  '  ps               containers: running, or all with -a (-q, --no-trunc)',
+  '  exec C CMD       run a command in a running container (-it, -e, -w, -u)',
+  '  logs C           what a -d container wrote (-f to follow)',
+  '  stop C...        SIGTERM, then SIGKILL after -t seconds (default 10)',
+  '  kill C...        send a signal to a container (-s SIG, default KILL)',
+  '  rm C...          remove containers (-f: kill a running one first)',
+  '  diff C           files a container added (A), changed (C) or deleted (D)',
+  '  gc               remove what a killed glassbox left: mounts, cgroups, processes, state',
   '  version          print the version',
   '  help             this text',
   '',
@@ -46,6 +55,8 @@ Takes the global options out of argv wherever they stand; everything else after 
 command (its own flags and operands) is left, in order, for the command to parse.
 Command flags go after the command, as with docker: `glassbox pull --platform linux/arm64 busybox`.
 */
+const PASS_THROUGH = new Set(['run', 'exec']);
+
 export function parseGlobal(argv: string[]): { options: GlobalOptions; command: string | undefined; rest: string[] } {
   const options: GlobalOptions = { json: false, lang: detectLang(undefined), kernel: 'auto', plain: false };
   let lang: string | undefined;
@@ -55,6 +66,11 @@ export function parseGlobal(argv: string[]): { options: GlobalOptions; command: 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    // `run IMAGE CMD...` and `exec C CMD...`: from the first operand on, argv is the container's.
+    if (command !== undefined && PASS_THROUGH.has(command) && !arg.startsWith('-')) {
       rest.push(...argv.slice(i));
       break;
     }
@@ -118,6 +134,16 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   load: async () => (await import('./commands/load.js')).runLoad,
   serve: async () => (await import('./commands/serve.js')).runServe,
   compare: async () => (await import('./commands/compare.js')).runCompare,
+  run: async () => (await import('./commands/run.js')).runRun,
+  'container-monitor': async () => (await import('./commands/run.js')).runContainerMonitor,
+  ps: async () => (await import('./commands/ps.js')).runPs,
+  exec: async () => (await import('./commands/exec.js')).runExec,
+  logs: async () => (await import('./commands/logs.js')).runLogs,
+  stop: async () => (await import('./commands/stop.js')).runStop,
+  kill: async () => (await import('./commands/kill.js')).runKill,
+  rm: async () => (await import('./commands/rm.js')).runRm,
+  diff: async () => (await import('./commands/diff.js')).runDiff,
+  gc: async () => (await import('./commands/gc.js')).runGc,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

@@ -6,9 +6,14 @@ import { openStore } from '../../store/store.js';
 import { printError, printJson, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
 import { familiarName } from './image-format.js';
+import { findContainer } from '../../container/names.js';
+import type { ListedContainer } from '../../container/state.js';
+import { loadContainers, optionalKernel } from './container-context.js';
+import { describeContainer } from './container-inspect.js';
 
 /**
-`glassbox inspect IMAGE...`: like `docker image inspect`, a JSON array with Docker's fields
+`glassbox inspect NAME...`: a container (see container-inspect.ts), as `docker inspect` looks
+for one first; otherwise an image, like `docker image inspect`, a JSON array with Docker's fields
 (Id, RepoTags, RepoDigests, Created, Config, RootFS, Size) and the path from name to bytes
 that Docker hides: the index the tag resolved to, the manifest, and each layer's digest,
 size, media type and diff_id. The output is JSON with or without --json, as Docker's is.
@@ -33,13 +38,15 @@ export interface InspectedImage {
 
 export async function runInspect(options: GlobalOptions, args: string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
-  if (positionals.length === 0) throw new GlassboxError('CLI_USAGE', 'inspect needs at least one image', { kind: 'user', hint: 'glassbox inspect busybox' });
+  if (positionals.length === 0) throw new GlassboxError('CLI_USAGE', 'inspect needs at least one container or image', { kind: 'user', hint: 'glassbox inspect busybox' });
   const { store } = await openStore();
-  const found: InspectedImage[] = [];
+  const containers = await loadContainers(await optionalKernel(options));
+  const found: unknown[] = [];
   let failed = 0;
   for (const input of positionals) {
     try {
-      found.push(describeImage(store.resolveImage(input)));
+      const container = lookupContainer(input, containers);
+      found.push(container === undefined ? describeImage(store.resolveImage(input)) : describeContainer(container));
     } catch (error) {
       failed++;
       if (!options.json) printError(io, error, false);
@@ -48,6 +55,16 @@ export async function runInspect(options: GlobalOptions, args: string[], io: Io)
   }
   printJson(io, found);
   return failed > 0 ? 1 : 0;
+}
+
+/** The container `input` names, or undefined when none does (then it is an image). */
+function lookupContainer(input: string, containers: readonly ListedContainer[]) {
+  try {
+    return findContainer(input, containers).state;
+  } catch (error) {
+    if (GlassboxError.is(error) && error.code === 'CONTAINER_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 export function describeImage(image: ResolvedImage): InspectedImage {

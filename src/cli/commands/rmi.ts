@@ -5,11 +5,13 @@ import { openStore, type StoreOptions } from '../../store/store.js';
 import { printError, printLines, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
 import { familiarName, formatBytes } from './image-format.js';
+import { listStates } from '../../container/state.js';
+import type { ImageIdentity } from '../../store/remove-image.js';
 
 /**
 `glassbox rmi [-f] IMAGE...`, as `docker rmi`: `Untagged:` for each name removed, `Deleted:` for
-each blob that no image needs any more. An image a container uses is refused (the check is
-passed in: containers plug theirs in when they exist). Each image is tried; the exit status
+each blob that no image needs any more. An image a container uses is refused (containerImageUsers: any container made from it, running or
+not, as docker does). Each image is tried; the exit status
 is 1 if any failed.
 */
 export interface RmiDeps {
@@ -24,7 +26,7 @@ export async function runRmi(options: GlobalOptions, args: string[], io: Io, dep
     options: { force: { type: 'boolean', short: 'f', default: false } },
   });
   if (positionals.length === 0) throw new GlassboxError('CLI_USAGE', 'rmi needs at least one image', { kind: 'user', hint: 'glassbox rmi busybox' });
-  const { store } = await openStore(deps.imageUsers ? { imageUsers: deps.imageUsers } : {});
+  const { store } = await openStore({ imageUsers: deps.imageUsers ?? containerImageUsers });
   const results: ({ input: string } & (RemoveImageResult | { error: { code: string; message: string } }))[] = [];
   let failed = 0;
   for (const input of positionals) {
@@ -41,6 +43,13 @@ export async function runRmi(options: GlobalOptions, args: string[], io: Io, dep
   }
   if (options.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return failed > 0 ? 1 : 0;
+}
+
+/** The containers (any state: an exited one keeps its upper dir on the image's layers) using an image. */
+export function containerImageUsers(image: ImageIdentity): string[] {
+  return listStates()
+    .filter((entry) => entry.state?.config.imageId === image.id)
+    .map((entry) => `${entry.id.slice(0, 12)} (${entry.state!.name})`);
 }
 
 export function describeRemoval(result: RemoveImageResult): string[] {

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import { GlassboxError, withContext } from '../errors.js';
+import type { Kernel } from '../kernel/types.js';
+import { detectCgroupLayout } from '../observe/cgroup-layout.js';
+import { applyOverlay } from '../rootfs/overlay-apply.js';
+import { readStartTime, type ProcessIdentity } from '../store/process-alive.js';
+import { planCgroups } from './cgroup-plan.js';
+import { applyCgroups, placeInCgroups, readCgroupOutcome, type CgroupOutcome } from './cgroups.js';
+import { resolveUserName } from './image-spec.js';
+import type { LaunchedContainer, LaunchOptions, LaunchResult } from './launch.js';
+import { realLauncher, type ContainerLauncher } from './launcher.js';
+import { releaseResources } from './release.js';
+import { containerPaths, containersRoot, updateState, type ContainerState } from './state.js';
+
+/**
+A created container, started and seen through to its end by the process that owns it (the
+foreground `run`, or the -d monitor). Each resource is recorded in state.json before it is
+taken: mount, then cgroups, then the helper and the container's pid (with their start times).
+When the container exits, the owner reads the OOM counter, releases everything but the upper
+dir (kept for `diff` until `rm`) and writes the exit; with --rm it removes the container too.
+*/
+export type PauseStep = 'after-mount' | 'after-cgroup' | 'after-launch';
+
+export const PAUSE_ENV = 'GLASSBOX_TEST_PAUSE_AT';
+
+export interface StartCreatedOptions {
+  stdio?: LaunchOptions['stdio'];
+  launcher?: ContainerLauncher;
+  /** Tests only: stop at a step (so the test can kill -9 glassbox there). Default: $GLASSBOX_TEST_PAUSE_AT. */
+  pause?: (step: PauseStep) => Promise<void>;
+  root?: string;
+}
+
+export interface ContainerExit {
+  /** As a shell shows it: the code, or 128+signal. */
+  status: number;
+  oomKilled: boolean;
+  /** gbx-run's `failed to …` when the program never ran. */
+  error: string | null;
+  cgroup: CgroupOutcome | null;
+  launch: LaunchResult;
+}
+
+export interface RunningContainer {
+  state: ContainerState;
+  launched: LaunchedContainer;
+  /** Waits for the exit, releases everything and records it (or removes the container, --rm). */
+  wait(): Promise<ContainerExit>;
+}
+
+/** Parks the process at `step` when GLASSBOX_TEST_PAUSE_AT names it: the crash tests kill -9 it there. */
+export async function pauseFromEnv(step: PauseStep): Promise<void> {
+  if (process.env[PAUSE_ENV] !== step) return;
+  process.stderr.write(`glassbox: paused ${step}\n`);
+  await new Promise<never>(() => setInterval(() => undefined, 60_000));
+}
+
+export function identityOf(pid: number): ProcessIdentity {
+  return { pid, startTime: readStartTime(pid) };
+}
+
+/** The parent pid from /proc/<pid>/stat: the container's parent is gbx-run. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startCreated(kernel: Kernel, state: ContainerState, options: StartCreatedOptions = {}): Promise<RunningContainer> {
+  const root = options.root ?? containersRoot();
+  const pause = options.pause ?? pauseFromEnv;
+  const plan = state.rootfs!.plan;
+  let launched: LaunchedContainer;
+  try {
+    applyOverlay(kernel, plan);
+    updateState(state, { rootfs: { plan, mounted: true } }, root);
+    await pause('after-mount');
+    const userName = state.config.flags.userName;
+    if (typeof userName === 'string') Object.assign(state.spec.process, resolveUserName(plan.merged, userName));
+
+    const cgroups = planCgroups(detectCgroupLayout(kernel), state.id, state.spec.limits);
+    updateState(state, { cgroups }, root);
+    applyCgroups(kernel, cgroups);
+    await pause('after-cgroup');
+
+    launched = await (options.launcher ?? realLauncher).launch(state.spec, {
+      stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
+      beforeRelease: (pid) => {
+        // Recorded before the child may run anything: a crash from here on finds both.
+        const helper = parentOf(pid);
+        updateState(state, { processes: { ...state.processes, init: identityOf(pid), ...(helper === undefined ? {} : { helper: identityOf(helper) }) } }, root);
+        placeInCgroups(kernel, cgroups, pid);
+      },
+    });
+    updateState(state, { status: 'running', startedAt: new Date().toISOString() }, root);
+    await pause('after-launch');
+  } catch (error) {
+    await abandon(kernel, state, root);
+    throw withContext(`starting container ${state.id.slice(0, 12)}`, error);
+  }
+  let finished: Promise<ContainerExit> | undefined;
+  const wait = (): Promise<ContainerExit> => (finished ??= finish(kernel, state, launched, root));
+  return { state, launched, wait };
+}
+
+async function finish(kernel: Kernel, state: ContainerState, launched: LaunchedContainer, root: string): Promise<ContainerExit> {
+  const launch = await launched.exited;
+  let cgroup: CgroupOutcome | null = null;
+  try {
+    if (state.cgroups !== undefined) cgroup = readCgroupOutcome(kernel, state.cgroups);
+  } catch {
+    // The counters are a report; the teardown below matters more.
+  }
+  const autoRemove = state.config.autoRemove;
+  await releaseResources(kernel, state, { keepFiles: !autoRemove });
+  const exit: ContainerExit = {
+    status: launch.status,
+    oomKilled: (cgroup?.oomKills ?? 0) > 0,
+    error: launch.error === null ? null : `${launch.error.message}${launch.error.errno === null ? '' : `: ${launch.error.errno}`}`,
+    cgroup,
+    launch,
+  };
+  if (autoRemove) {
+    fs.rmSync(containerPaths(state.id, root).dir, { recursive: true, force: true });
+  } else {
+    updateState(
+      state,
+      {
+        status: 'exited',
+        exitCode: exit.status,
+        oomKilled: exit.oomKilled,
+        finishedAt: new Date().toISOString(),
+        ...(exit.error === null ? {} : { error: exit.error }),
+        rootfs: { plan: state.rootfs!.plan, mounted: false },
+        processes: {},
+      },
+      root,
+    );
+  }
+  return exit;
+}
+
+/** A start that failed: give everything back and forget the container (docker run leaves nothing either). */
+async function abandon(kernel: Kernel, state: ContainerState, root: string): Promise<void> {
+  try {
+    await releaseResources(kernel, state);
+    fs.rmSync(containerPaths(state.id, root).dir, { recursive: true, force: true });
+  } catch (error) {
+    // Left for gc: the state still names every resource.
+    process.stderr.write(`glassbox: could not release container ${state.id.slice(0, 12)} (glassbox gc will): ${(error as Error).message}\n`);
+  }
+}
+
+export function notRunning(state: ContainerState, action: string): GlassboxError {
+  return new GlassboxError('CONTAINER_NOT_RUNNING', `cannot ${action} container ${state.name}: it is not running`, { kind: 'user' });
+}
