@@ -57,4 +57,31 @@ describe('lessons', () => {
   it('refuses two lessons with one id', () => {
     expect(() => loadLessons(lessonDir({ 'a.json': good, 'b.json': { ...good, order: 2 } }))).toThrow(/lesson id x is used twice/);
   });
+
+  describe('steps', () => {
+    const text = { en: 'x', ko: '엑스' };
+    const step = { id: 'a', title: text, why: text, what: text, action: 'image.pull', view: 'text', check: text, hint: text };
+    const withSteps = (steps: unknown[]): string => lessonDir({ '01-x.json': { ...good, steps } });
+
+    it('loads a complete step, with a prediction', () => {
+      const predict = { question: text, fact: 'layers', kind: 'choice', choices: [{ value: '1', label: text }, { value: '4', label: text }] };
+      expect(loadLessons(withSteps([{ ...step, predict, try: text }]))[0]!.steps[0]!.predict?.fact).toBe('layers');
+    });
+
+    it('names the step and field of each mistake', () => {
+      expect(() => loadLessons(withSteps([{ ...step, hint: { en: 'x' } }]))).toThrow(/steps\[0\]\.hint needs non-empty "en" and "ko"/);
+      expect(() => loadLessons(withSteps([{ ...step, chek: text }]))).toThrow(/steps\[0\]\.chek is not a step field/);
+      expect(() => loadLessons(withSteps([{ ...step, view: 'graph' }]))).toThrow(/steps\[0\]\.view must be one of/);
+      expect(() => loadLessons(withSteps([step, { ...step, id: 'b', action: 'Pull!' }]))).toThrow(/steps\[1\]\.action must name an action/);
+      expect(() => loadLessons(withSteps([step, step]))).toThrow(/steps\[1\]\.id "a" is used twice/);
+    });
+
+    it('refuses a prediction without a fact, a one-way choice and choices on a number', () => {
+      const q = { question: text, kind: 'number' };
+      expect(() => loadLessons(withSteps([{ ...step, predict: q }]))).toThrow(/predict\.fact must name a fact/);
+      expect(() => loadLessons(withSteps([{ ...step, predict: { ...q, fact: 'f', kind: 'choice', choices: [{ value: 'a', label: text }] } }]))).toThrow(/at least two choices/);
+      expect(() => loadLessons(withSteps([{ ...step, predict: { ...q, fact: 'f', choices: [] } }]))).toThrow(/only a choice has choices/);
+      expect(() => loadLessons(withSteps([{ ...step, predict: { ...q, fact: 'f', kind: 'guess' } }]))).toThrow(/kind must be choice, number or text/);
+    });
+  });
 });
