@@ -104,6 +104,8 @@ export function App(props: AppProps): React.JSX.Element {
   const player = screen === 'lesson' && opened?.state === 'open' && !closing;
   useLatestInput(
     (input, key) => {
+      // The player takes its own keys; this one stays subscribed so that no toggle drops a key.
+      if (closing || (player && !help)) return;
       if (input === 'q' || (key.ctrl && input === 'c')) return quit();
       if (input === '?') return setHelp((open) => !open);
       if (key.escape) {
@@ -116,7 +118,7 @@ export function App(props: AppProps): React.JSX.Element {
       if (key.downArrow || input === 'j') setSelected((i) => Math.min(lessons.length - 1, i + 1));
       if (key.return && lessons.length > 0) openLesson(selected);
     },
-    { isActive: !closing && (!player || help) },
+    { isActive: true },
   );
 
   const lesson = lessons[selected];

@@ -57,6 +57,7 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
   const [filter, setFilter] = useState('');
   const [filtering, setFiltering] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const answerDraft = useRef({ cursor: 0, typed: '' });
   const runner = useStepRunner({
     lesson,
     session,
@@ -118,8 +119,9 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
     });
   }
 
-  function go(index: number): void {
-    if (index < 0 || index >= total || index === current) return;
+  function go(delta: number): void {
+    const index = current + delta;
+    if (index < 0 || index >= total) return;
     setCurrent(index);
     setScroll([0, 0, FOLLOW, 0]);
   }
@@ -131,32 +133,39 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
 
   useLatestInput(
     (input, key) => {
+      if (!active) return;
       if (key.ctrl && input === 'c') return onQuit();
       const predict = state?.predict;
       if (step?.predict && predict?.phase === 'asking') {
         const question = step.predict;
         const choices = question.choices ?? [];
+        // The draft lives in a ref: keys typed faster than a frame must not see a stale answer.
+        const draft = answerDraft.current;
+        const show = (): void => runner.setPredict(current, { phase: 'asking', cursor: draft.cursor, typed: draft.typed });
         if (key.escape) return runner.setPredict(current, { phase: 'idle' });
         if (key.upArrow || key.downArrow) {
-          const cursor = (predict.cursor + (key.upArrow ? -1 : 1) + choices.length) % Math.max(1, choices.length);
-          return runner.setPredict(current, { ...predict, cursor, typed: '' });
+          draft.cursor = (draft.cursor + (key.upArrow ? -1 : 1) + choices.length) % Math.max(1, choices.length);
+          draft.typed = '';
+          return show();
         }
-        if (key.backspace || key.delete) return runner.setPredict(current, { ...predict, typed: predict.typed.slice(0, -1) });
-        if (key.return) {
-          if (question.kind === 'choice') {
-            const typed = Number(predict.typed);
-            const pickIndex = predict.typed ? typed - 1 : predict.cursor;
-            const choice = choices[pickIndex];
-            if (choice) answerAndRun(choice.value);
-            return;
-          }
-          if (acceptsAnswer(question, predict.typed)) answerAndRun(predict.typed.trim());
-          return;
+        if (key.backspace || key.delete) {
+          draft.typed = draft.typed.slice(0, -1);
+          return show();
         }
-        if (!printable(input, key)) return;
-        if (question.kind === 'choice' && !/^\d+$/.test(input)) return;
-        if (question.kind === 'number' && !/^[-\d]+$/.test(input)) return;
-        return runner.setPredict(current, { ...predict, typed: predict.typed + input });
+        // Fast typing or a paste arrives as one chunk (`137\r`): its characters, and a newline as Enter.
+        const enter = key.return || /[\r\n]/.test(input);
+        const chunk = key.return || key.ctrl || key.meta ? '' : input.split(/[\r\n]/)[0]!;
+        const allowed = question.kind === 'text' ? /[^\x00-\x1f\x7f]/ : question.kind === 'number' ? /[-\d]/ : /\d/;
+        draft.typed += [...chunk].filter((char) => allowed.test(char)).join('');
+        if (!enter) return show();
+        if (question.kind === 'choice') {
+          const choice = choices[draft.typed ? Number(draft.typed) - 1 : draft.cursor];
+          if (choice) return answerAndRun(choice.value);
+          draft.typed = '';
+          return show();
+        }
+        if (acceptsAnswer(question, draft.typed)) return answerAndRun(draft.typed.trim());
+        return show();
       }
       if (filtering) {
         if (key.escape) {
@@ -164,14 +173,17 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
           setFiltering(false);
         } else if (key.return) setFiltering(false);
         else if (key.backspace || key.delete) setFilter((text) => text.slice(0, -1));
-        else if (printable(input, key)) setFilter((text) => text + input);
+        else if (printable(input.replace(/[\r\n].*$/s, ''), key)) {
+          setFilter((text) => text + input.replace(/[\r\n].*$/s, ''));
+          if (/[\r\n]/.test(input)) setFiltering(false);
+        }
         return;
       }
       if (input === 'q') return onQuit();
       if (input === '?') return onHelp();
       if (key.escape) return onBack();
-      if (input === 'n' || key.rightArrow) return go(current + 1);
-      if (input === 'p' || key.leftArrow) return go(current - 1);
+      if (input === 'n' || key.rightArrow) return go(1);
+      if (input === 'p' || key.leftArrow) return go(-1);
       if (key.tab) return setFocus((pane) => (key.shift ? (((pane + 2) % 4) + 1) : ((pane % 4) + 1)) as PaneNumber);
       if (/^[1-4]$/.test(input)) return setFocus(Number(input) as PaneNumber);
       if (key.upArrow || input === 'k') return scrollBy(focus, -1);
@@ -184,11 +196,15 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
         return;
       }
       if (input === 'r' && step && !runner.running) {
-        if (step.predict) return runner.setPredict(current, { phase: 'asking', cursor: 0, typed: '' });
+        if (step.predict) {
+          answerDraft.current = { cursor: 0, typed: '' };
+          return runner.setPredict(current, { phase: 'asking', cursor: 0, typed: '' });
+        }
         void runner.runStep(current);
       }
     },
-    { isActive: active },
+    // Always subscribed, deciding inside: re-subscribing on every help toggle could drop a key.
+    { isActive: true },
   );
 
   const keys =

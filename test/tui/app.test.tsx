@@ -44,8 +44,12 @@ describe('tour shell', () => {
     const { lastFrame, stdin, unmount } = render(
       <App lang="en" lessons={lessons} verdict={real} machine={[]} onQuit={onQuit} />,
     );
-    stdin.write('j');
-    await tick();
+    // Keys are subscribed in an effect after the first frame: press until one lands.
+    for (let i = 0; i < 100 && !(lastFrame() ?? '').includes('› 2 '); i++) {
+      if (i % 5 === 0) stdin.write('j');
+      await tick();
+    }
+    expect(lastFrame()).toContain('› 2 ');
     stdin.write('\r');
     await tick();
     expect(lastFrame()).toContain(lessons[1]!.summary.en.slice(0, 30));

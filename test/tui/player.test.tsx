@@ -173,6 +173,19 @@ describe('the lesson player', () => {
     expect(saved.at(-1)!.steps.map((step) => step.correct)).toEqual([undefined, false, true]);
   });
 
+  it('takes an answer typed faster than a frame or pasted in one chunk, Enter included', async () => {
+    const { press, stdin, lastFrame, session } = await openPlayer();
+    await press('n', 'n', 'r');
+    // Two keys before any frame, then the rest and Enter as one chunk (a paste, or tmux send-keys).
+    stdin.write('3');
+    stdin.write('x');
+    stdin.write('2\r');
+    const done = await frameMatching(lastFrame, /✓3/);
+    expect(session.ran).toEqual([0, 1, 2]);
+    expect(done).toContain('your answer: 32');
+    expect(done).toContain('✓ the kernel shows: 32');
+  });
+
   it('Esc cancels a question without running anything', async () => {
     const { press, session } = await openPlayer();
     await press('n', 'r');
