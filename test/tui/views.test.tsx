@@ -91,6 +91,8 @@ describe('state views', () => {
     expect(pids).toContain(`${'█'.repeat(10)}  32`);
     expect(lineText(find(renderView(cgroups, { lang: 'en', width: 120 }), '32 / 32'))).toContain('█'.repeat(20));
     expect(pids).toMatch(/[▁▂▃▄▅▆▇█]{6}$/);
+    // Memory in binary units, as --memory 64m means it: 67108864 bytes is 64.0 MiB.
+    expect(lineText(find(wide, '64.0 MiB / 64.0 MiB'))).toMatch(/^memory/);
     expect(lineText(find(wide, 'cpu throttled'))).toContain('210.9 ms');
     expect(lineText(find(wide, 'cpu throttled'))).toContain('0.50 CPU');
     const oom = find(wide, 'OOM kills');

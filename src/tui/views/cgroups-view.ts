@@ -2,7 +2,7 @@ import { pick } from '../../i18n/lang.js';
 import type { CgroupsView } from '../../tour/types.js';
 import { displayWidth, padWidth } from '../text-width.js';
 import { V } from './view-strings.js';
-import { columnWidths, formatBytes, gauge, line, seg, sparkline, tableRow, type RenderOptions, type ViewLine } from './view-line.js';
+import { columnWidths, formatMemory, gauge, line, seg, sparkline, tableRow, type RenderOptions, type ViewLine } from './view-line.js';
 
 /** One usage row: label, gauge against the limit (when there is one), the numbers, the sparkline. */
 function usageRow(label: string, samples: number[], limit: number | null, format: (n: number) => string, noLimit: string, width: number): ViewLine {
@@ -27,7 +27,7 @@ export function renderCgroups(view: CgroupsView, { lang, width }: RenderOptions)
   const out: ViewLine[] = [line(seg(`${t(V.layout)}  `, 'title'), view.layout)];
   // Live usage first: it is what moves while the workload runs; the limit files below stay.
   const { limitsNow, usage } = view;
-  out.push(usageRow(t(V.memory), usage.memoryBytes, limitsNow.memoryBytes, formatBytes, t(V.noLimit), width));
+  out.push(usageRow(t(V.memory), usage.memoryBytes, limitsNow.memoryBytes, formatMemory, t(V.noLimit), width));
   out.push(usageRow(t(V.pids), usage.pids, limitsNow.pidsMax, String, t(V.noLimit), width));
   const cpu =
     limitsNow.cpuQuotaUsec !== null && limitsNow.cpuPeriodUsec

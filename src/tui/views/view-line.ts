@@ -112,6 +112,19 @@ export function shortDigest(digest: string): string {
   return algorithm ? `${algorithm}:${hex!.slice(0, 12)}` : hex!.slice(0, 12);
 }
 
+const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 33554432 → `32.0 MiB`: memory in binary units, as `--memory 32m` and docker stats count it. */
+export function formatMemory(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < IEC.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${IEC[unit]}`;
+}
+
 const SPARKS = '▁▂▃▄▅▆▇█';
 
 /** The last `width` samples as a sparkline, scaled to the largest (or to `max` when given). */
