@@ -31,6 +31,26 @@ describe('tour session', () => {
     expect(leftovers(sim.kernel)).toEqual([]);
   });
 
+  // On v2 our own cgroup has processes in it, so memory (a domain controller) cannot be enabled for
+  // child groups (EBUSY, the no-internal-processes rule): startContainer fails for every container
+  // lesson until src/container's cgroup plan moves glassbox into a leaf of its own first.
+  it.todo('runs the container lessons on a v2 layout (needs glassbox in a leaf cgroup before enabling memory)');
+
+  for (const layout of ['v1', 'hybrid'] as const) {
+    it(`runs the cgroup lesson on a ${layout} layout with the kernel's answers (OOM 137, EAGAIN at pids.max, throttled)`, async () => {
+      const sim = await createBackend('sim', { cgroupLayout: layout });
+      const trace = await runLessonHeadless(lesson('cgroups'), { kernel: sim.kernel, launcher: sim.launcher, lang: 'ko' });
+      expect(trace.steps.map((s) => s.result.error?.message ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok']);
+      const facts = Object.fromEntries(trace.steps.map((s) => [s.id, s.result.outcome!.facts]));
+      expect(facts.oom).toMatchObject({ exitStatus: 137, oomKilled: true, limitMiB: 32 });
+      expect(facts.forks).toMatchObject({ forkErrno: 'EAGAIN', forked: 19, pidsMax: 20, pidsRefused: true });
+      expect(facts.cpu).toMatchObject({ cpuShare: 0.5, throttled: true });
+      const view = trace.steps[1]!.result.outcome!.view;
+      expect(view).toMatchObject({ kind: 'cgroups', layout, limits: [{ resource: 'memory', v1: 'memory.limit_in_bytes', v2: 'memory.max' }] });
+      expect(leftovers(sim.kernel)).toEqual([]);
+    }, 20_000);
+  }
+
   it('logs only its own calls while another session uses the same kernel at the same time', async () => {
     const a = await createBackend('sim', { cgroupLayout: 'v2' });
     const b = a;

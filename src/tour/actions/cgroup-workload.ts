@@ -1,4 +1,4 @@
-import type { CgroupPlan } from '../../container/cgroup-plan.js';
+import { CPU_PERIOD_US, type CgroupPlan } from '../../container/cgroup-plan.js';
 import type { RunResult } from '../../container/run-container.js';
 import type { Kernel } from '../../kernel/types.js';
 import { detectCgroupLayout } from '../../observe/cgroup-layout.js';
@@ -106,47 +106,61 @@ function limitRows(args: WorkloadArgs): CgroupsView['limits'] {
   const rows: CgroupsView['limits'] = [];
   const names = (key: CgroupFileKey): { v1: string; v2: string } => ({ v1: cgroupFileNames(key, 1).join(' + '), v2: cgroupFileNames(key, 2).join(' + ') });
   if (args.memory !== undefined) rows.push({ resource: 'memory', ...names('memoryLimit'), value: String(parseSize(args.memory)) });
-  if (args.cpus !== undefined) rows.push({ resource: 'cpu', ...names('cpuLimit'), value: `${Math.round(Number(args.cpus) * 100_000)} 100000` });
+  if (args.cpus !== undefined) rows.push({ resource: 'cpu', ...names('cpuLimit'), value: `${Math.round(Number(args.cpus) * CPU_PERIOD_US)} ${CPU_PERIOD_US}` });
   if (args.pidsLimit !== undefined) rows.push({ resource: 'pids', ...names('pidsLimit'), value: String(args.pidsLimit) });
   return rows;
 }
 
-function groupFile(kernel: Kernel, plan: CgroupPlan, controller: string, key: CgroupFileKey): string | null {
-  const group = plan.groups.find((g) => g.controllers.includes(controller));
-  if (group === undefined) return null;
-  return readOptional(kernel, `${group.dir}/${cgroupFileNames(key, group.version)[0]}`);
+function groupOf(plan: CgroupPlan, controller: string): CgroupPlan['groups'][number] | undefined {
+  return plan.groups.find((g) => g.controllers.includes(controller));
 }
 
-function numberOrNull(text: string | null): number | null {
-  if (text === null) return null;
-  const n = Number(text.trim().split(/\s+/)[0]);
+/** One of the controller's files, by the name its cgroup version uses (`index`: cpu.cfs_period_us is the second of cpuLimit on v1). */
+function groupFile(kernel: Kernel, plan: CgroupPlan, controller: string, key: CgroupFileKey, index = 0): string | null {
+  const group = groupOf(plan, controller);
+  const name = group === undefined ? undefined : cgroupFileNames(key, group.version)[index];
+  return group === undefined || name === undefined ? null : readOptional(kernel, `${group.dir}/${name}`);
+}
+
+function firstNumber(text: string | null): number | null {
+  const word = text?.trim().split(/\s+/)[0];
+  const n = word === undefined || word === '' ? NaN : Number(word);
   return Number.isFinite(n) ? n : null;
 }
 
+/** `name value` lines (cpu.stat, memory.events): one field, or null when absent. */
+function statField(text: string | null, name: string): number | null {
+  const line = text?.split('\n').find((entry) => entry.startsWith(`${name} `));
+  return line === undefined ? null : firstNumber(line.slice(name.length + 1));
+}
+
 function readLimits(kernel: Kernel, plan: CgroupPlan): CgroupsView['limitsNow'] {
-  const memory = numberOrNull(groupFile(kernel, plan, 'memory', 'memoryLimit'));
-  const cpu = groupFile(kernel, plan, 'cpu', 'cpuLimit');
-  const [quota, period] = cpu === null ? [null, null] : cpu.trim().split(/\s+/);
-  const cpuPeriod = plan.groups.find((g) => g.controllers.includes('cpu'))?.version === 1 ? numberOrNull(readOptional(kernel, `${plan.groups.find((g) => g.controllers.includes('cpu'))!.dir}/cpu.cfs_period_us`)) : numberOrNull(period ?? null);
-  // An unlimited memory.limit_in_bytes reads as a huge page-rounded number: shown as none.
+  const memory = firstNumber(groupFile(kernel, plan, 'memory', 'memoryLimit'));
+  const cpu = groupOf(plan, 'cpu');
+  // v2: cpu.max holds "quota period"; v1: cpu.cfs_quota_us and cpu.cfs_period_us, -1 for no quota.
+  const [quotaText, periodText] =
+    cpu?.version === 2
+      ? (groupFile(kernel, plan, 'cpu', 'cpuLimit') ?? '').trim().split(/\s+/)
+      : [groupFile(kernel, plan, 'cpu', 'cpuLimit', 0)?.trim(), groupFile(kernel, plan, 'cpu', 'cpuLimit', 1)?.trim()];
+  const quota = quotaText === undefined || quotaText === 'max' || quotaText === '-1' ? null : firstNumber(quotaText);
   return {
+    // v1 reads an unlimited memory.limit_in_bytes as a huge page-rounded number: shown as none.
     memoryBytes: memory !== null && memory < 2 ** 62 ? memory : null,
-    pidsMax: numberOrNull(groupFile(kernel, plan, 'pids', 'pidsLimit')),
-    cpuQuotaUsec: quota === null || quota === 'max' || quota === '-1' ? null : Number(quota),
-    cpuPeriodUsec: cpuPeriod,
+    pidsMax: firstNumber(groupFile(kernel, plan, 'pids', 'pidsLimit')),
+    cpuQuotaUsec: quota,
+    cpuPeriodUsec: firstNumber(periodText ?? null),
   };
 }
 
 function sample(kernel: Kernel, plan: CgroupPlan, view: CgroupsView): void {
-  const memory = numberOrNull(groupFile(kernel, plan, 'memory', 'memoryUsage'));
-  const pids = numberOrNull(groupFile(kernel, plan, 'pids', 'pidsCurrent'));
+  const memory = firstNumber(groupFile(kernel, plan, 'memory', 'memoryUsage'));
+  const pids = firstNumber(groupFile(kernel, plan, 'pids', 'pidsCurrent'));
   const stat = groupFile(kernel, plan, 'cpu', 'cpuStat');
   if (memory !== null) view.usage.memoryBytes.push(memory);
   if (pids !== null) view.usage.pids.push(pids);
   if (stat !== null) {
-    const field = (name: string): number | null => numberOrNull(/^(\S+) (\d+)$/m.test(stat) ? (stat.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1] ?? null) : null);
-    // v2 says throttled_usec; v1 says throttled_time in nanoseconds.
-    const usec = field('throttled_usec') ?? ((field('throttled_time') ?? 0) / 1000);
+    // v2 says throttled_usec; v1 says throttled_time, in nanoseconds.
+    const usec = statField(stat, 'throttled_usec') ?? (statField(stat, 'throttled_time') ?? 0) / 1000;
     view.usage.throttledUsec.push(Math.round(usec));
   }
 }
