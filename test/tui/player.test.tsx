@@ -186,6 +186,16 @@ describe('the lesson player', () => {
     expect(done).toContain('✓ the kernel shows: 32');
   });
 
+  it('a chunk of keys (a paste, tmux send-keys) acts key by key: `nr` runs the next step', async () => {
+    const { stdin, lastFrame, session } = await openPlayer();
+    stdin.write('nr');
+    await frameMatching(lastFrame, /Enter answer/);
+    stdin.write('1\r');
+    await frameMatching(lastFrame, /✓2/);
+    expect(session.ran).toEqual([0, 1]);
+    expect(lastFrame()).toContain('Step 2/3');
+  });
+
   it('Esc cancels a question without running anything', async () => {
     const { press, session } = await openPlayer();
     await press('n', 'r');
