@@ -68,7 +68,8 @@ export async function collectGarbage(kernel: Kernel, options: GcOptions = {}): P
     }
   }
   if (options.strays !== true) return result;
-  const claimed = new Set(listStates(root).filter((entry) => entry.state !== undefined).map((entry) => entry.id));
+  const remaining = listStates(root);
+  const claimed = new Set(remaining.filter((entry) => entry.state !== undefined).map((entry) => entry.id));
   const prefix = `${fs.existsSync(root) ? fs.realpathSync(root) : root}/`;
   const mounts = readMountInfo(kernel)
     .filter((entry) => entry.mountPoint.startsWith(prefix))
@@ -82,7 +83,7 @@ export async function collectGarbage(kernel: Kernel, options: GcOptions = {}): P
     }
   }
   const now = Date.now();
-  for (const entry of listed) {
+  for (const entry of remaining) {
     if (claimed.has(entry.id)) continue;
     const dir = containerPaths(entry.id, root).dir;
     try {

@@ -1,0 +1,188 @@
+/**
+The container commands end to end, as a user runs them: bin/glassbox in a scratch
+GLASSBOX_HOME on the real kernel (root), the demo image built offline. Each test ends with
+`glassbox gc` and a check that nothing of its containers is left: no mount below the home, no
+cgroup named after one of its containers, no process whose command line holds the test's token.
+*/
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
+import { leftovers, removeHome, waitFor } from './cli-lifecycle-helpers.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const glassbox = path.join(root, 'bin', 'glassbox');
+const gate = await realKernelGate();
+const missing = ['dist/cli/main.js', 'native/bin/gbx-run', 'native/bin/gbx-load'].filter((file) => !fs.existsSync(path.join(root, file)));
+if (!fs.existsSync('/bin/busybox')) missing.push('/bin/busybox');
+
+interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+let home: string;
+let token: string;
+
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, GLASSBOX_HOME: home, LANG: 'C', ...extra };
+}
+
+function cli(...args: string[]): Ran {
+  const result = spawnSync(glassbox, args, { env: env(), encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+function start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; err: () => string } {
+  const child = spawn(glassbox, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, done, err: () => err };
+}
+
+/** A shell loop that holds the token in its command line, so a survivor can be found by it. */
+function loop(body = ''): string[] {
+  return ['sh', '-c', `${body} while :; do sleep 0.1; done; : ${token}`];
+}
+
+function ids(): string[] {
+  const dir = path.join(home, 'containers');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
+}
+
+if (gate.mode !== 'run') {
+  describeGateOutcome('glassbox run and friends', gate);
+} else {
+  describe.skipIf(missing.length > 0 && process.env.GLASSBOX_REQUIRE_REAL !== '1')(`glassbox run and friends${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}`, () => {
+    const seen = new Set<string>();
+
+    beforeEach(() => {
+      home = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-cli-life-'));
+      token = `gbxtest${randomBytes(6).toString('hex')}`;
+    });
+
+    afterEach(() => {
+      try {
+        for (const id of ids()) seen.add(id);
+        const gc = cli('gc');
+        expect(gc.code, gc.err).toBe(0);
+        for (const id of ids()) cli('rm', '-f', id);
+        expect(leftovers(home, token)).toEqual([]);
+        expect(ids()).toEqual([]);
+      } finally {
+        removeHome(home);
+        seen.clear();
+      }
+    });
+
+    it('runs in the foreground: the output passes through and the exit code is the container\'s', () => {
+      const ran = cli('run', '--rm', 'demo', 'sh', '-c', 'echo out; echo err >&2; exit 7');
+      expect(ran.code).toBe(7);
+      expect(ran.out).toBe('out\n');
+      expect(ran.err).toContain('err\n');
+      expect(ran.err).toContain("Unable to find image 'demo' locally");
+      // --rm: nothing is kept.
+      expect(ids()).toEqual([]);
+    });
+
+    it('keeps an exited container for ps -a, inspect and diff, until rm', () => {
+      const ran = cli('run', '--name', 'keep', '-e', 'GREETING=hi', 'demo', 'sh', '-c', 'echo $GREETING > /new; rm /etc/hostname; exit 3');
+      expect(ran.code).toBe(3);
+      const ps = cli('ps', '-a');
+      const row = ps.out.split('\n').find((line) => line.endsWith(' keep'));
+      expect(row).toMatch(/^[0-9a-f]{12} +demo +"sh -c echo \$GREETIN…" .* Exited \(3\) .* keep$/);
+      expect(cli('ps').out.split('\n')).toHaveLength(2); // the header and the final newline: nothing running
+      const [inspected] = JSON.parse(cli('inspect', 'keep').out) as { State: Record<string, unknown>; Name: string; Config: { Env: string[] }; GraphDriver: { Data: { UpperDir: string } } }[];
+      expect(inspected!.Name).toBe('/keep');
+      expect(inspected!.State).toMatchObject({ Status: 'exited', Running: false, ExitCode: 3, OOMKilled: false, Pid: 0 });
+      expect(inspected!.Config.Env).toContain('GREETING=hi');
+      expect(fs.readFileSync(path.join(inspected!.GraphDriver.Data.UpperDir, 'new'), 'utf8')).toBe('hi\n');
+      expect(cli('diff', 'keep').out.split('\n')).toEqual(['C /etc', 'D /etc/hostname', 'A /new', '']);
+      // The mount is gone with the process; the upper dir stays for diff.
+      expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(home);
+      // A second container cannot take the name; a prefix of the id finds the first.
+      const clash = cli('run', '--name', 'keep', 'demo', 'true');
+      expect(clash.code).toBe(2);
+      expect(clash.err).toContain('the container name "/keep" is already in use');
+      const id = ids()[0]!;
+      expect(JSON.parse(cli('inspect', id.slice(0, 5)).out)[0].Id).toBe(id);
+      // rmi refuses while the container exists.
+      const rmi = cli('rmi', 'demo');
+      expect(rmi.code).toBe(1);
+      expect(rmi.err).toContain(`used by container ${id.slice(0, 12)} (keep)`);
+      expect(cli('rm', 'keep').out).toBe('keep\n');
+      expect(ids()).toEqual([]);
+      expect(cli('ps', '-a', '-q').out).toBe('');
+    });
+
+    it('-d: prints the id, ps shows it up, logs has its output, stop ends it with SIGTERM, rm removes it', async () => {
+      const ran = cli('run', '-d', '--name', 'web', 'demo', ...loop('echo hello; trap "echo bye; exit 0" TERM;'));
+      expect(ran.code, ran.err).toBe(0);
+      const id = ran.out.trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      seen.add(id);
+      expect(cli('ps').out).toMatch(new RegExp(`^${id.slice(0, 12)} .* Up .* web$`, 'm'));
+      const [row] = JSON.parse(cli('ps', '--json').out) as { id: string; pid: number; state: string }[];
+      expect(row).toMatchObject({ id, state: 'running' });
+      expect(fs.readFileSync(`/proc/${row!.pid}/cmdline`, 'utf8')).toContain(token);
+      await waitFor(() => cli('logs', 'web').out === 'hello\n', 'the log has hello');
+      const stop = cli('stop', '-t', '5', 'web');
+      expect(stop.out).toBe('web\n');
+      expect(cli('logs', 'web').out).toBe('hello\nbye\n');
+      expect(cli('ps', '-a').out).toMatch(/Exited \(0\) .* web$/m);
+      expect(fs.existsSync(`/proc/${row!.pid}`)).toBe(false);
+      expect(cli('rm', id.slice(0, 8)).code).toBe(0);
+      expect(ids()).toEqual([]);
+    });
+
+    it('stop falls back to SIGKILL when PID 1 ignores SIGTERM; rm -f kills a running one', () => {
+      const id = cli('run', '-d', 'demo', ...loop()).out.trim();
+      const stop = cli('stop', '-t', '1', id);
+      expect(stop.code).toBe(0);
+      expect(JSON.parse(cli('inspect', id).out)[0].State).toMatchObject({ Status: 'exited', ExitCode: 137 });
+      const second = cli('run', '-d', '--rm', 'demo', ...loop()).out.trim();
+      const refused = cli('rm', second);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('it is running');
+      expect(cli('rm', '-f', second).code).toBe(0);
+      expect(ids()).toEqual([id]);
+    });
+
+    it('exits 128+signal when the container is killed, and forwards Ctrl-C', async () => {
+      const killed = start(['run', '--name', 'victim', 'demo', ...loop()]);
+      await waitFor(() => cli('ps', '-q').out !== '', 'the container runs');
+      expect(cli('kill', 'victim').code).toBe(0);
+      expect((await killed.done).code).toBe(137);
+      const interrupted = start(['run', '--rm', 'demo', ...loop('trap "exit 42" INT;')]);
+      await waitFor(() => cli('ps', '-q').out !== '', 'the container runs');
+      interrupted.child.kill('SIGINT');
+      expect((await interrupted.done).code).toBe(42);
+    });
+
+    it('reports an OOM kill: 137, a clear line, OOMKilled true', () => {
+      const ran = cli('run', '--name', 'hog', '--memory', '32m', 'demo', 'gbx-load', 'hog', String(128 * 1024 * 1024));
+      expect(ran.code).toBe(137);
+      expect(ran.err).toContain("container hog was killed by the kernel's OOM killer");
+      expect(JSON.parse(cli('inspect', 'hog').out)[0].State).toMatchObject({ OOMKilled: true, ExitCode: 137 });
+    });
+
+    it('gives --json everywhere and refuses what it cannot do', () => {
+      const run = JSON.parse(cli('--json', 'run', '-d', '--rm', 'demo', ...loop()).out) as { id: string; name: string };
+      expect(run.name).toMatch(/^[a-z]+_[a-z]+\d?$/);
+      expect((JSON.parse(cli('ps', '--json').out) as { id: string }[]).map((row) => row.id)).toEqual([run.id]);
+      expect(JSON.parse(cli('kill', '--json', run.id).out)).toEqual({ signal: 'SIGKILL', killed: [run.id] });
+      const volume = cli('run', '-v', '/tmp:/x', 'demo', 'true');
+      expect(volume.code).toBe(2);
+      expect(cli('stop', 'nosuch').err).toContain('no such container: nosuch');
+      expect(cli('--kernel', 'sim', 'run', 'demo', 'true').err).toContain('containers from the CLI run on the real kernel only');
+    });
+  });
+}
