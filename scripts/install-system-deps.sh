@@ -5,7 +5,7 @@ set -euo pipefail
 
 # gcc, make, libc6-dev: the static native helpers. tmux: the terminal test of the tour.
 # util-linux: setpriv, to run the doctor and probe as an unprivileged user.
-PACKAGES=(gcc make libc6-dev tmux util-linux docker-registry apache2-utils openssl skopeo umoci busybox-static qemu-system-x86 cpio chromium fonts-noto-cjk)  # the last two: npm run docs (mermaid-cli; Korean glyphs)
+PACKAGES=(gcc make libc6-dev tmux util-linux docker-registry apache2-utils openssl skopeo umoci busybox-static qemu-system-x86 cpio runc podman chromium fonts-noto-cjk)  # the last two: npm run docs (mermaid-cli; Korean glyphs)
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "install-system-deps: not a Debian system, skipping"; exit 0; }
 bash "$(dirname "$0")/fetch-vm-kernel.sh"  # the VM kernel of glassbox compare (only its vmlinuz)
