@@ -21,6 +21,8 @@ export interface TourContextSpec {
 
 export interface OwnedTourContext {
   ctx: TourContext;
+  /** Tells a running step to stop (ctx.signal); teardown does it too. */
+  abort(): void;
   /** Runs every registered undo in reverse order; returns the failures (label: message). */
   teardown(): Promise<string[]>;
 }
@@ -28,6 +30,8 @@ export interface OwnedTourContext {
 export function createTourContext(spec: TourContextSpec): OwnedTourContext {
   const undos: Array<{ label: string; undo: () => void | Promise<void> }> = [];
   const abort = new AbortController();
+  let closing = false;
+  const late: Array<Promise<void>> = [];
   const workdir = spec.workdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-tour-'));
   if (spec.workdir === undefined) undos.push({ label: `remove ${workdir}`, undo: () => fs.rmSync(workdir, { recursive: true, force: true }) });
   const ctx: TourContext = {
@@ -37,13 +41,16 @@ export function createTourContext(spec: TourContextSpec): OwnedTourContext {
     workdir,
     session: new Map(),
     defer(label, undo) {
-      undos.push({ label, undo });
+      // A step that was still running when the teardown began: undo what it made at once.
+      if (closing) late.push(Promise.resolve().then(undo).catch(() => undefined));
+      else undos.push({ label, undo });
     },
     signal: abort.signal,
   };
   let finished: Promise<string[]> | undefined;
   return {
     ctx,
+    abort: () => abort.abort(),
     teardown() {
       finished ??= (async () => {
         abort.abort();
@@ -56,6 +63,8 @@ export function createTourContext(spec: TourContextSpec): OwnedTourContext {
             failures.push(`${label}: ${(error as Error).message}`);
           }
         }
+        closing = true;
+        await Promise.all(late);
         ctx.session.clear();
         return failures;
       })();

@@ -4,7 +4,7 @@ import type { Lesson, LessonStep } from '../lessons/schema.js';
 import { ACTIONS, type TourAction } from './actions/index.js';
 import { createTourContext, type TourContextSpec } from './context.js';
 import { createCallRecorder } from './record-calls.js';
-import type { CallRecord, PlannedCall, StepResult, StepUpdate, TourContext, TourSession } from './types.js';
+import type { CallRecord, PlannedCall, StepOutcome, StepResult, StepUpdate, TourContext, TourSession } from './types.js';
 
 /**
 One lesson being run: its steps' actions on one context, the call log of each step taken from
@@ -33,7 +33,7 @@ export function openTourSession(lesson: Lesson, spec: SessionSpec): LessonSessio
   const owned = createTourContext(spec);
   const recorder = createCallRecorder();
   let closed = false;
-  let running = false;
+  let running: Promise<unknown> | null = null;
   let teardown: Promise<void> | undefined;
   let report: { calls: CallRecord[]; failures: string[] } | null = null;
   const stepAt = (index: number): LessonStep => {
@@ -53,8 +53,7 @@ export function openTourSession(lesson: Lesson, spec: SessionSpec): LessonSessio
     async run(index: number, update: (update: StepUpdate) => void): Promise<StepResult> {
       const step = stepAt(index);
       if (closed) throw new GlassboxError('TOUR_CLOSED', 'this lesson was torn down: open it again to run its steps', { kind: 'bug' });
-      if (running) throw new GlassboxError('TOUR_BUSY', 'a step of this lesson is still running', { kind: 'user', hint: 'wait for it to finish' });
-      running = true;
+      if (running !== null) throw new GlassboxError('TOUR_BUSY', 'a step of this lesson is still running', { kind: 'user', hint: 'wait for it to finish' });
       const calls: CallRecord[] = [];
       const onCall = (call: CallRecord): void => {
         calls.push(call);
@@ -62,7 +61,7 @@ export function openTourSession(lesson: Lesson, spec: SessionSpec): LessonSessio
       };
       const started = performance.now();
       try {
-        const outcome = await recorder.record(
+        const work: Promise<StepOutcome> = recorder.record(
           () =>
             actionFor(step).run(step.args ?? {}, owned.ctx, (change) => {
               // Calls an action reports itself (HTTP requests, hashes) join the log beside the kernel's.
@@ -71,16 +70,22 @@ export function openTourSession(lesson: Lesson, spec: SessionSpec): LessonSessio
             }),
           onCall,
         );
+        running = work;
+        const outcome = await work;
         return { outcome, calls, ms: performance.now() - started };
       } catch (error) {
         return { outcome: null, calls, ms: performance.now() - started, error: describeError(error) };
       } finally {
-        running = false;
+        running = null;
       }
     },
     teardown(): Promise<void> {
       closed = true;
       teardown ??= (async () => {
+        // A step still running (q or Ctrl-C mid-step) is told to stop and waited for, so that
+        // what it makes is registered before the undos run.
+        owned.abort();
+        await running?.catch(() => undefined);
         const calls: CallRecord[] = [];
         const failures = await recorder.record(() => owned.teardown(), (call) => calls.push(call));
         report = { calls, failures };

@@ -3,6 +3,7 @@ import { createBackend } from '../../src/cli/backend.js';
 import type { Lesson } from '../../src/lessons/schema.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import { readMountInfo } from '../../src/observe/mountinfo.js';
+import { detectCgroupLayout, ownCgroupDir } from '../../src/observe/cgroup-layout.js';
 import { createTourContext } from '../../src/tour/context.js';
 import { runLessonHeadless } from '../../src/tour/headless.js';
 import { openTourSession } from '../../src/tour/session.js';
@@ -82,6 +83,28 @@ describe('tour session', () => {
     await session.teardown();
     await session.teardown();
     await expect(session.run(0, () => undefined)).rejects.toMatchObject({ code: 'TOUR_CLOSED' });
+  });
+
+  it('tears down in the middle of a step (q while a workload runs): the step stops, nothing is left', async () => {
+    const sim = await createBackend('sim', { cgroupLayout: 'v1' });
+    const l = lesson('cgroups');
+    const session = openTourSession(l, { kernel: sim.kernel, launcher: sim.launcher, lang: 'en' });
+    expect((await session.run(0, () => undefined)).error).toBeUndefined();
+    const spin = l.steps.findIndex((s) => s.id === 'cpu');
+    let sampled = false;
+    const running = session.run(spin, (update) => void (update.view !== undefined && (sampled = true)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    await session.teardown();
+    // The 2-second burner was stopped, not waited out.
+    expect(performance.now() - started).toBeLessThan(1500);
+    await running;
+    expect(sampled).toBe(true);
+    expect(leftovers(sim.kernel)).toEqual([]);
+    for (const controller of ['cpu', 'memory', 'pids']) {
+      const own = ownCgroupDir(detectCgroupLayout(sim.kernel), controller)!;
+      expect(sim.kernel.readdir(own).filter((name) => name.startsWith('glassbox-')), own).toEqual([]);
+    }
   });
 
   it('plans every step before anything runs, without touching the kernel', async () => {
