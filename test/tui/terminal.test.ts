@@ -99,6 +99,29 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
     expect(boxLines.length).toBeGreaterThan(5);
     const widths = new Set(boxLines.map((line) => display(line.trimEnd())));
     expect([...widths]).toHaveLength(1);
+    // The lesson screen too: four panes of Korean prose and a state view, then a smaller window.
+    const aligned = (screenText: string, columns: number): void => {
+      const rows = screenText.split('\n').filter((line) => /^[│╭╰]/.test(line));
+      expect(rows.length).toBeGreaterThan(8);
+      for (const row of rows) expect(display(row.trimEnd()), row).toBe(columns);
+    };
+    tmux('send-keys', '-t', 'tour', 'Enter');
+    await waitFor(/1 수업/);
+    tmux('send-keys', '-t', 'tour', 'r');
+    const ran = await waitFor(/✓1/, 30_000);
+    expect(ran).toContain('4 커널 상태');
+    aligned(ran, 100);
+    tmux('resize-window', '-t', 'tour', '-x', '80', '-y', '24');
+    await waitFor(/│ {2}2 예정된 호출 {10}/);
+    // Drawn again after the resize: compare once the screen stops changing.
+    let settled = screen();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const again = screen();
+      if (again === settled) break;
+      settled = again;
+    }
+    aligned(settled, 80);
     tmux('send-keys', '-t', 'tour', 'q');
     await waitFor(/exit=0/);
   });
