@@ -36,6 +36,7 @@ const USAGE = [
   '  rm C...          remove containers (-f: kill a running one first)',
   '  diff C           files a container added (A), changed (C) or deleted (D)',
   '  gc               remove what a killed glassbox left: mounts, cgroups, processes, state',
+  '  report [LESSON]  lab reports of finished lessons, Markdown + SVG (-o DIR, --learner NAME, --all, --no-render)',
   '  version          print the version',
   '  help             this text',
   '',
@@ -144,6 +145,7 @@ const COMMANDS: Record<string, () => Promise<CommandRunner>> = {
   rm: async () => (await import('./commands/rm.js')).runRm,
   diff: async () => (await import('./commands/diff.js')).runDiff,
   gc: async () => (await import('./commands/gc.js')).runGc,
+  report: async () => (await import('./commands/report.js')).runReport,
 };
 
 export async function runCli(argv: string[], io: Io): Promise<number> {

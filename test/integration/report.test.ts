@@ -1,0 +1,306 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../src/cli/backend.js';
+import { runCli } from '../../src/cli/run.js';
+import { loadLessons } from '../../src/lessons/load.js';
+import type { Lesson, LessonStep } from '../../src/lessons/schema.js';
+import { runLessonHeadless } from '../../src/tour/headless.js';
+import { recordStep, saveProgress, startProgress } from '../../src/tour/progress.js';
+import type { LessonProgress, StepOutcome } from '../../src/tour/types.js';
+import { checkPrediction } from '../../src/tui/predict.js';
+import { findBrowser, findMermaidCli } from '../../src/report/render-mermaid.js';
+import { escapeMarkdown } from '../../src/report/markdown-text.js';
+import { diffHostState, snapshotHostState } from '../helpers/host-state.js';
+import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
+
+/**
+`glassbox report` end to end: progress files made by running lessons on the engine (as the tour
+saves them), then reports whose diagrams mermaid-cli really renders with Debian's Chromium. A
+diagram that mermaid cannot parse fails the render, so a rendered SVG is the parse check.
+*/
+const lessons = loadLessons();
+const scratch: string[] = [];
+
+function tempDir(label: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `glassbox-report-test-${label}-`));
+  scratch.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
+  expect(scratch.filter((dir) => fs.existsSync(dir))).toEqual([]);
+});
+
+/** A wrong answer of the step's kind: another choice, another number, other text. */
+function wrongAnswer(step: LessonStep, fact: string): string {
+  const predict = step.predict!;
+  if (predict.kind === 'choice') return predict.choices!.find((choice) => choice.value !== fact)!.value;
+  if (predict.kind === 'number') return String(Number(fact) + 1);
+  return `${fact} not`;
+}
+
+/**
+Runs a lesson headless and records it as the tour does (recordStep after each step), answering
+the first question right and the others wrong, so a report has both ✓ and ✗.
+*/
+async function progressFromEngine(lesson: Lesson, kind: 'sim' | 'real'): Promise<LessonProgress> {
+  const backend = await createBackend(kind, kind === 'sim' ? { cgroupLayout: 'hybrid' } : {});
+  let progress = startProgress({ lesson: lesson.id, learner: 'seat-07', lang: 'en', kernel: backend.mode });
+  let asked = 0;
+  const trace = await runLessonHeadless(lesson, { kernel: backend.kernel, launcher: backend.launcher, lang: 'en' }, (step, index) => {
+    const outcome = step.result.outcome as StepOutcome;
+    const lessonStep = lesson.steps[index]!;
+    let check = {};
+    const fact = lessonStep.predict ? outcome.facts[lessonStep.predict.fact] : undefined;
+    if (lessonStep.predict && fact !== undefined) {
+      const answer = asked++ === 0 ? String(fact) : wrongAnswer(lessonStep, String(fact));
+      const result = checkPrediction(lessonStep.predict, answer, outcome.facts);
+      check = { prediction: result.answer, actual: result.actual, correct: result.correct };
+    }
+    progress = recordStep(progress, { index, total: lesson.steps.length, id: step.id, facts: outcome.facts, view: outcome.view, calls: step.result.calls, ...check });
+  });
+  expect(trace.steps.map((step) => step.result.error?.message ?? 'ok')).toEqual(lesson.steps.map(() => 'ok'));
+  expect(trace.teardown.failures).toEqual([]);
+  return progress;
+}
+
+async function runReport(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk) => (out += chunk));
+  stderr.on('data', (chunk) => (err += chunk));
+  try {
+    const code = await runCli(['report', ...args], { stdout, stderr });
+    return { code, stdout: out, stderr: err };
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/**
+The words an SVG shows: mermaid puts each word of a label in its own <tspan>, so the tags go,
+then numeric and the five XML entities are decoded.
+*/
+function svgText(svg: string): string {
+  return svg
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, code: string) => String.fromCodePoint(parseInt(code, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** Every `&` in an SVG starts an entity: a stray one would make the file unreadable XML. */
+function strayAmpersands(svg: string): string[] {
+  return [...svg.matchAll(/&(?![a-zA-Z]+;|#\d+;|#x[0-9a-fA-F]+;)[^\s]{0,12}/g)].map((match) => match[0]);
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The Markdown without its fenced blocks (a fence closes only with as many backticks as opened it). */
+function outsideFences(markdown: string): string {
+  const kept: string[] = [];
+  let fence: string | null = null;
+  for (const line of markdown.split('\n')) {
+    const run = /^(`{3,})/.exec(line)?.[1];
+    if (fence === null && run) fence = run;
+    else if (fence !== null && line.trim() === fence) fence = null;
+    else if (fence === null) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
+const browser = findBrowser();
+const canRender = fs.existsSync(browser) && findMermaidCli() !== null;
+
+describe('glassbox report from lessons run on the simulated kernel', () => {
+  const home = tempDir('home');
+  const ids = ['layers', 'overlayfs', 'namespaces', 'cgroups'];
+  const progress = new Map<string, LessonProgress>();
+
+  beforeAll(async () => {
+    for (const id of ids) {
+      const lesson = lessons.find((item) => item.id === id)!;
+      const saved = await progressFromEngine(lesson, 'sim');
+      progress.set(id, saved);
+      await saveProgress(saved, home);
+    }
+  }, 120_000);
+
+  it.runIf(canRender)('writes a report per lesson with every step, prediction and verdict, and diagrams rendered to SVG', async () => {
+    const out = tempDir('out');
+    const started = performance.now();
+    const result = await runReport(['-o', out, '--learner', 'Kim Minji', '--lang', 'en', '--json'], { GLASSBOX_HOME: home, GLASSBOX_CHROMIUM: undefined });
+    const ms = performance.now() - started;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as { rendered: boolean; reports: Array<{ lesson: string; file: string; diagrams: Array<{ kind: string; file: string | null }> }> };
+    expect(json.rendered).toBe(true);
+    expect(json.reports.map((report) => report.lesson).sort()).toEqual([...ids].sort());
+    console.log(`report: ${ids.length} lessons, ${json.reports.flatMap((r) => r.diagrams).length} diagrams rendered in ${Math.round(ms)} ms`);
+    for (const report of json.reports) {
+      const lesson = lessons.find((item) => item.id === report.lesson)!;
+      const saved = progress.get(report.lesson)!;
+      const markdown = fs.readFileSync(report.file, 'utf8');
+      expect(path.basename(report.file)).toBe(`${String(lesson.order).padStart(2, '0')}-${lesson.id}.md`);
+      expect(markdown).toContain('| learner | Kim Minji |');
+      expect(markdown).toContain('SIMULATED');
+      // Every step with its title, and each prediction with the kernel's answer and the verdict.
+      for (const [index, step] of lesson.steps.entries()) expect(markdown).toContain(`### ${index + 1}. ${escapeMarkdown(step.title.en)}`);
+      for (const step of saved.steps.filter((item) => item.prediction !== undefined)) {
+        const section = markdown.slice(markdown.indexOf(`. ${escapeMarkdown(lesson.steps.find((item) => item.id === step.id)!.title.en)}`));
+        expect(section).toMatch(new RegExp(`- \\*\\*Your prediction:\\*\\* ${escapeRegExp(escapeMarkdown(step.prediction!))}[ \n]`));
+        expect(section).toContain(`${step.correct ? '✓ right' : '✗ wrong'}`);
+        expect(section).toMatch(new RegExp(`- \\*\\*The kernel showed:\\*\\* ${escapeRegExp(escapeMarkdown(step.actual!))}[ \n]`));
+      }
+      expect(saved.steps.some((step) => step.correct === true) && saved.steps.some((step) => step.correct === false)).toBe(lesson.steps.filter((step) => step.predict).length > 1);
+      expect(markdown).not.toContain('```mermaid');
+      const kinds = report.diagrams.map((diagram) => diagram.kind);
+      const views = new Set(saved.steps.map((step) => step.view.kind));
+      expect(kinds.sort()).toEqual(['layers', 'overlay', 'namespaces', 'cgroups'].filter((kind) => views.has(kind as never)).sort());
+      for (const diagram of report.diagrams) {
+        expect(diagram.file).not.toBeNull();
+        const svg = fs.readFileSync(diagram.file!, 'utf8');
+        expect(svg.trimStart().startsWith('<svg')).toBe(true);
+        expect(strayAmpersands(svg)).toEqual([]);
+        expect(markdown).toContain(`](${path.basename(diagram.file!)})`);
+      }
+    }
+    // What the kernel showed is in the drawings: the container's own mnt namespace inode, the memory limit's file names.
+    const namespaces = json.reports.find((report) => report.lesson === 'namespaces')!;
+    const view = progress.get('namespaces')!.steps.map((step) => step.view).filter((v) => v.kind === 'namespaces').at(-1)!;
+    const mnt = view.kind === 'namespaces' ? view.rows.find((row) => row.type === 'mnt')! : undefined;
+    const nsSvg = svgText(fs.readFileSync(namespaces.diagrams.find((d) => d.kind === 'namespaces')!.file!, 'utf8'));
+    expect(mnt!.container).not.toBe(mnt!.host);
+    expect(nsSvg).toContain(`mnt · ${mnt!.container} ≠`);
+    expect(nsSvg).toContain(`mnt · ${mnt!.host}`);
+    const cgSvg = svgText(fs.readFileSync(json.reports.find((r) => r.lesson === 'cgroups')!.diagrams.find((d) => d.kind === 'cgroups')!.file!, 'utf8'));
+    expect(cgSvg).toContain('v1: memory.limit_in_bytes');
+    expect(cgSvg).toContain('v2: memory.max');
+  }, 240_000);
+
+  it.runIf(canRender)('draws a hostile name, path and answer as text: the diagram still parses and nothing is injected', async () => {
+    // Each piece short enough to stay whole in a label (long ones are cut in the middle).
+    const pieces = {
+      path: '/etc/a"] --> x[pwn]; end',
+      directive: '%%{init: {"theme":"dark"}}%%',
+      markup: '<br> <script>alert(1)</script>',
+      entities: '#35; ß ﬂ°°60¶ß `md`\nline2',
+      image: 'x"]\nclick ref call alert()',
+    };
+    const original = progress.get('overlayfs')!;
+    const tampered: LessonProgress = JSON.parse(JSON.stringify(original));
+    tampered.learner = Object.values(pieces).join(' | ');
+    for (const step of tampered.steps) {
+      if (step.view.kind === 'overlay') {
+        step.view.entries[0]!.path = pieces.path;
+        step.view.entries[0]!.merged = pieces.directive;
+        step.view.entries[1]!.merged = pieces.markup;
+        step.view.upper = pieces.entities;
+      }
+      if (step.view.kind === 'layers') step.view.image = pieces.image;
+      if (step.prediction !== undefined) step.prediction = pieces.markup;
+    }
+    const home2 = tempDir('hostile');
+    await saveProgress(tampered, home2);
+    const out = tempDir('hostile-out');
+    const result = await runReport(['overlayfs', '-o', out, '--lang', 'en', '--json'], { GLASSBOX_HOME: home2, GLASSBOX_CHROMIUM: undefined });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as { rendered: boolean; renderReason?: string; reports: Array<{ file: string; diagrams: Array<{ kind: string; file: string }> }> };
+    expect(json.renderReason).toBeUndefined();
+    expect(json.rendered).toBe(true);
+    const overlay = fs.readFileSync(json.reports[0]!.diagrams.find((d) => d.kind === 'overlay')!.file, 'utf8');
+    const layers = fs.readFileSync(json.reports[0]!.diagrams.find((d) => d.kind === 'layers')!.file, 'utf8');
+    for (const svg of [overlay, layers]) {
+      expect(svg).not.toMatch(/<script/i);
+      expect(strayAmpersands(svg)).toEqual([]);
+    }
+    const text = svgText(overlay);
+    // Each piece is drawn as text, with mermaid's few syntax characters as look-alikes: the
+    // directive not applied, the label not split into nodes, no tag, no line break.
+    const shown = {
+      path: '/etc/a＂] --› x[pwn]； end',
+      directive: '％％{init: {＂theme＂:＂dark＂}}％％',
+      markup: '‹br› ‹script›alert(1)‹/script›',
+      entities: '#35； ß fl°°60¶\u200bß ˋmdˋ line2',
+      image: 'x＂] click ref call alert()',
+    };
+    for (const piece of [shown.path, shown.directive, shown.markup, shown.entities]) {
+      expect(text.includes(piece), `overlay diagram shows ${piece} in ${text}`).toBe(true);
+    }
+    expect(overlay).not.toMatch(/id="[^"]*flowchart-(x|pwn|ref)-/);
+    expect(svgText(layers).includes(shown.image), 'layer diagram shows the image name').toBe(true);
+    // And the Markdown: no raw HTML, the name stays in its table cell, no line starts with its second line.
+    const markdown = fs.readFileSync(json.reports[0]!.file, 'utf8');
+    // Inside a fenced block text is literal (the state pane's lines); outside, no tag may appear.
+    const prose = outsideFences(markdown);
+    expect(prose).toContain('&lt;script&gt;');
+    expect(prose).not.toContain('<script>');
+    expect(prose).not.toContain('<br>');
+    expect(markdown.split('\n').filter((line) => line.startsWith('| learner |'))).toHaveLength(1);
+    expect(markdown).not.toMatch(/^line2/m);
+  }, 240_000);
+
+  it('without a browser keeps the mermaid sources and says how to render them', async () => {
+    const out = tempDir('nobrowser');
+    const missing = path.join(out, 'no-such-chromium');
+    const result = await runReport(['overlayfs', 'namespaces', '-o', out, '--lang', 'en'], { GLASSBOX_HOME: home, GLASSBOX_CHROMIUM: missing });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`no browser at ${missing}`);
+    expect(fs.readdirSync(out).filter((name) => name.endsWith('.svg'))).toEqual([]);
+    for (const name of ['04-overlayfs.md', '06-namespaces.md']) {
+      const markdown = fs.readFileSync(path.join(out, name), 'utf8');
+      const note = markdown.split('\n').filter((line) => line.includes('npx mmdc -i'));
+      expect(note).toHaveLength(1);
+      expect(note[0]).toContain(`no browser at ${missing}`);
+      expect(markdown).toContain('```mermaid\nflowchart');
+      expect(markdown).not.toMatch(/!\[[^\]]*\]\([^)]*\.svg\)/);
+    }
+  }, 60_000);
+});
+
+const gate = await realKernelGate();
+if (gate.mode !== 'run') {
+  describeGateOutcome('glassbox report from a lesson run on the real kernel', gate);
+} else {
+  describe('glassbox report from a lesson run on the real kernel', () => {
+    const before = snapshotHostState('report');
+    afterAll(() => {
+      expect(diffHostState(before, snapshotHostState('report'))).toEqual([]);
+    });
+
+    it.runIf(canRender)('shows REAL and the namespace inodes this kernel gave', async () => {
+      const home = tempDir('real');
+      const lesson = lessons.find((item) => item.id === 'namespaces')!;
+      const saved = await progressFromEngine(lesson, 'real');
+      expect(saved.kernel).toBe('REAL');
+      await saveProgress(saved, home);
+      const out = tempDir('real-out');
+      const result = await runReport(['namespaces', '-o', out, '--lang', 'ko', '--json'], { GLASSBOX_HOME: home, GLASSBOX_CHROMIUM: undefined });
+      expect(result.code, result.stdout).toBe(0);
+      const json = JSON.parse(result.stdout) as { rendered: boolean; reports: Array<{ file: string; diagrams: Array<{ kind: string; file: string }> }> };
+      expect(json.rendered).toBe(true);
+      const markdown = fs.readFileSync(json.reports[0]!.file, 'utf8');
+      expect(markdown).toContain('# 실습 보고서');
+      expect(markdown).toContain('REAL');
+      const view = saved.steps.map((step) => step.view).filter((v) => v.kind === 'namespaces').at(-1)!;
+      const svg = svgText(fs.readFileSync(json.reports[0]!.diagrams.find((d) => d.kind === 'namespaces')!.file, 'utf8'));
+      for (const row of view.kind === 'namespaces' ? view.rows : []) expect(svg).toContain(`${row.type} · ${row.host}`);
+    }, 240_000);
+  });
+}
