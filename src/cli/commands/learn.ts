@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import React from 'react';
-import { render } from 'ink';
 import { loadLessons } from '../../lessons/load.js';
 import type { Lesson } from '../../lessons/schema.js';
 import { pick, type Text } from '../../i18n/lang.js';
-import { App } from '../../tui/App.js';
 import { printTranscript } from '../../tui/transcript.js';
 import { renderFactsShort, renderVerdict } from '../../doctor/render.js';
 import { describeRequirement, type Verdict } from '../../doctor/verdict.js';
@@ -104,6 +101,8 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     return 0;
   }
 
+  // React, Ink and its layout engine (~50 MB) load only for the full screen, not for a transcript.
+  const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('../../tui/App.js')]);
   io.stdout.write(ENTER_ALT_SCREEN);
   const removeSignals = onTerminationSignals(opener.tearDownAll);
   try {
