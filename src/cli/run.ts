@@ -1,8 +1,14 @@
+import module from 'node:module';
 import { parseArgs } from 'node:util';
 import { GlassboxError } from '../errors.js';
 import { detectLang, type Lang } from '../i18n/lang.js';
 import { printError, printLines, type Io } from './output.js';
 import { VERSION } from '../version.js';
+
+// V8's code cache on disk (Node >= 22.1, in the temp dir): the command modules, loaded below on
+// demand, start from bytecode instead of being compiled again on every run. Measured on
+// `glassbox run --rm demo /bin/true`: the largest single saving of its start-up.
+module.enableCompileCache?.();
 
 export interface GlobalOptions {
   json: boolean;

@@ -1,5 +1,4 @@
 import { createContainer } from '../../container/create.js';
-import { runMonitor, startMonitor } from '../../container/monitor.js';
 import { startCreated, type ContainerExit } from '../../container/start.js';
 import { GlassboxError } from '../../errors.js';
 import { ownIdentity } from '../../store/process-alive.js';
@@ -60,6 +59,7 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
       owner: ownIdentity(),
     });
     if (detach) {
+      const { startMonitor } = await import('../../container/monitor.js');
       await startMonitor(state);
       if (json) printJson(io, { id: state.id, name: state.name });
       else io.stdout.write(`${state.id}\n`);
@@ -89,5 +89,6 @@ function reportExit(io: Io, exit: ContainerExit, json: boolean, id: string, name
 export async function runContainerMonitor(options: GlobalOptions, args: string[]): Promise<number> {
   const [id] = args;
   if (id === undefined || args.length !== 1) throw new GlassboxError('CLI_USAGE', 'container-monitor takes a container id', { kind: 'bug' });
+  const { runMonitor } = await import('../../container/monitor.js');
   return runMonitor(await containerKernel(options), id);
 }
