@@ -8,6 +8,11 @@ reported to Node as {op, args, ret, errno}; with step=1 each waits for a "go".
 
 main() is the list of steps of the parent; child_main() is the child's.
 
+With join=PID (exec) the parent opens the namespaces of the container's first process
+and joins its pid namespace, so that the clone lands inside; the child joins the
+rest (run-join.c) and takes the same process steps. With tty=1 the child opens a
+pty in the container's devpts and the parent relays its master (run-pty.c).
+
 Exit status: the program's (128+signal when it was killed), or 125 when gbx-run
 itself failed (an "error" event says what), 126/127 when execve failed.
 */
@@ -22,6 +27,7 @@ itself failed (an "error" event says what), 126/127 when execve failed.
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +46,8 @@ static pid_t child_pid;
 /* parent → child: one byte releases the child; child → parent: one byte says it failed.
    The child's end of the second pipe is close-on-exec, so EOF without a byte = execve worked. */
 static int release_pipe[2], failed_pipe[2];
+/* -t: the child sends the pty master back through this socketpair (SCM_RIGHTS). */
+static int pty_socket[2] = { -1, -1 };
 
 /*
 CVE-2019-5736: a process in the container that can open /proc/<helper>/exe could
@@ -89,14 +97,25 @@ static void wait_for_parent(void)
 	close(release_pipe[0]);
 }
 
+static __attribute__((noreturn)) void start_process(const struct run_spec *spec);
+
 static int child_main(const struct run_spec *spec)
 {
 	channel_on_fail(tell_parent_we_failed);
 	close(release_pipe[1]);
 	close(failed_pipe[0]);
+	if (pty_socket[0] >= 0)
+		close(pty_socket[0]);
 	/* If gbx-run dies, so does the container: nothing may outlive its runtime unseen. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	wait_for_parent();
+	if (spec->join_pid != 0) {
+		join_namespaces(spec);
+		start_process(spec);
+	}
+	/* Node has written our id maps: become the namespace's root before touching any file. */
+	if (spec->namespaces & CLONE_NEWUSER)
+		become_root_in_user_ns();
 	/* Late, so that the cgroup namespace's root is the group Node placed us in. */
 	if (spec->namespaces & CLONE_NEWCGROUP &&
 	    STEP("unshare", ARGS("flags", "CLONE_NEWCGROUP"), unshare(CLONE_NEWCGROUP)) < 0)
@@ -112,6 +131,7 @@ static int child_main(const struct run_spec *spec)
 		mount_proc(spec);
 		mount_dev(spec);
 		mount_sys(spec);
+		mount_volumes(spec);
 		pivot_into(spec);
 		mask_paths(spec);
 		make_paths_readonly(spec);
@@ -120,6 +140,14 @@ static int child_main(const struct run_spec *spec)
 	} else {
 		enter_root_without_mount_ns(spec);
 	}
+	start_process(spec);
+}
+
+/* The process's own state, the same for run and exec. */
+static __attribute__((noreturn)) void start_process(const struct run_spec *spec)
+{
+	if (spec->tty)
+		open_pty(spec, pty_socket[1]);
 	set_rlimits(spec);
 	enter_cwd(spec);
 	drop_bounding_caps(spec);
@@ -133,8 +161,8 @@ static int child_main(const struct run_spec *spec)
 
 static pid_t clone_child(const struct run_spec *spec)
 {
-	/* CLONE_NEWCGROUP waits for child_main; the rest are made here, at once. */
-	int flags = spec->namespaces & ~CLONE_NEWCGROUP;
+	/* CLONE_NEWCGROUP waits for child_main; the rest are made here, at once. exec makes none. */
+	int flags = spec->join_pid != 0 ? 0 : spec->namespaces & ~CLONE_NEWCGROUP;
 	char *names = fmt("%s%s%s%s%s%s", flags & CLONE_NEWNS ? "CLONE_NEWNS|" : "", flags & CLONE_NEWUTS ? "CLONE_NEWUTS|" : "",
 			  flags & CLONE_NEWIPC ? "CLONE_NEWIPC|" : "", flags & CLONE_NEWPID ? "CLONE_NEWPID|" : "",
 			  flags & CLONE_NEWNET ? "CLONE_NEWNET|" : "", flags & CLONE_NEWUSER ? "CLONE_NEWUSER|" : "");
@@ -152,6 +180,8 @@ static pid_t clone_child(const struct run_spec *spec)
 		fail(125, "failed to clone the container process");
 	close(release_pipe[0]);
 	close(failed_pipe[1]);
+	if (pty_socket[1] >= 0)
+		close(pty_socket[1]);
 	return pid;
 }
 
@@ -166,7 +196,7 @@ static void wait_for_release(pid_t pid)
 }
 
 /* EOF on the failed pipe: execve closed the child's end; a byte: the child reported its failure. */
-static void wait_for_exec(void)
+static bool wait_for_exec(void)
 {
 	char byte;
 	ssize_t got;
@@ -177,6 +207,7 @@ static void wait_for_exec(void)
 	close(failed_pipe[0]);
 	if (got == 0)
 		step_report("execve", ARGS("result", "the program is running"), 0);
+	return got == 0;
 }
 
 static void forward_signal(int sig)
@@ -231,9 +262,16 @@ int main(int argc, char **argv)
 	payload = channel_read(FRAME_SPEC, &length);
 	spec_parse(&spec, payload, length);
 	channel_set_stepping(spec.stepping);
+	if (spec.join_pid != 0) {
+		open_join_namespaces(&spec);
+		join_pid_namespace();
+	}
+	if (spec.tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty_socket) < 0)
+		fail(125, "failed to create the socketpair for the pty");
 	child_pid = clone_child(&spec);
 	forward_signals();
 	wait_for_release(child_pid);
-	wait_for_exec();
+	if (wait_for_exec() && spec.tty)
+		relay_pty(receive_pty_master(pty_socket[0]), child_pid);
 	return wait_for_exit(child_pid);
 }

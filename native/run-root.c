@@ -28,7 +28,7 @@ static char *in_root(const struct run_spec *spec, const char *path)
 	return fmt("%s%s", spec->rootfs, path);
 }
 
-static long do_mount(const char *source, const char *target, const char *type, unsigned long flags,
+long mount_step(const char *source, const char *target, const char *type, unsigned long flags,
 		     const char *flag_names, const char *data)
 {
 	return STEP("mount",
@@ -40,7 +40,7 @@ static long do_mount(const char *source, const char *target, const char *type, u
 static void mount_or_fail(const char *source, const char *target, const char *type, unsigned long flags,
 			  const char *flag_names, const char *data)
 {
-	if (do_mount(source, target, type, flags, flag_names, data) < 0)
+	if (mount_step(source, target, type, flags, flag_names, data) < 0)
 		fail(125, "failed to mount %s on %s (%s)", source ? source : type ? type : "none", target, flag_names);
 }
 
@@ -105,6 +105,18 @@ static const struct {
 	{ "/proc/self/fd/2", "stderr" }, { "pts/ptmx", "ptmx" },
 };
 
+/* In a user namespace mknod is refused (EPERM) whatever our caps: the host's node is bound instead. */
+static void bind_host_device(const char *name, const char *path)
+{
+	int fd = (int)STEP("open", ARGS("path", path, "flags", "O_CREAT|O_EXCL|O_NOFOLLOW", "mode", "0666"),
+			   open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+
+	if (fd < 0)
+		fail(125, "failed to create %s to bind the device on", path);
+	close(fd);
+	MOUNT_OR_FAIL(fmt("/dev/%s", name), path, NULL, MS_BIND, NULL);
+}
+
 void mount_dev(const struct run_spec *spec)
 {
 	char *dev = in_root(spec, "/dev"), *path;
@@ -113,6 +125,10 @@ void mount_dev(const struct run_spec *spec)
 	MOUNT_OR_FAIL("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
 	for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++) {
 		path = fmt("%s/%s", dev, devices[i].name);
+		if (spec->namespaces & CLONE_NEWUSER) {
+			bind_host_device(devices[i].name, path);
+			continue;
+		}
 		if (STEP("mknod", ARGS("path", path, "mode", "S_IFCHR|0666", "dev", fmt("%u:%u", devices[i].major, devices[i].minor)),
 			 mknod(path, S_IFCHR | 0666, makedev(devices[i].major, devices[i].minor))) < 0)
 			fail(125, "failed to create the device %s", path);
@@ -137,8 +153,16 @@ void mount_dev(const struct run_spec *spec)
 		MOUNT_OR_FAIL("mqueue", fmt("%s/mqueue", dev), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
+static void remount_readonly(const char *path);
+
 void mount_sys(const struct run_spec *spec)
 {
+	/* A sysfs mount needs to own the network namespace: in a user namespace sharing the host's, bind it. */
+	if ((spec->namespaces & CLONE_NEWUSER) && !(spec->namespaces & CLONE_NEWNET)) {
+		MOUNT_OR_FAIL("/sys", in_root(spec, "/sys"), NULL, MS_BIND | MS_REC, NULL);
+		remount_readonly(in_root(spec, "/sys"));
+		return;
+	}
 	MOUNT_OR_FAIL("sysfs", in_root(spec, "/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -189,7 +213,7 @@ void mask_paths(const struct run_spec *spec)
 }
 
 /* The flags a read-only remount must keep: dropping nosuid/nodev/noexec is refused in a user ns. */
-static unsigned long kept_flags(const char *path)
+unsigned long kept_flags(const char *path)
 {
 	struct statvfs sv;
 	unsigned long flags = 0;
@@ -209,7 +233,7 @@ static void remount_readonly(const char *path)
 {
 	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path);
 
-	if (do_mount(NULL, path, NULL, flags, "MS_BIND|MS_REMOUNT|MS_RDONLY (+nosuid,nodev,noexec kept)", NULL) < 0)
+	if (mount_step(NULL, path, NULL, flags, "MS_BIND|MS_REMOUNT|MS_RDONLY (+nosuid,nodev,noexec kept)", NULL) < 0)
 		fail(125, "failed to remount %s read-only", path);
 }
 

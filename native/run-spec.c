@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "caps.h"
 #include "run-channel.h"
@@ -100,6 +101,74 @@ static void need_absolute(const char *key, const char *value)
 		fail_errno(125, 0, "failed to parse the spec: %s %s is not an absolute path", key, value);
 }
 
+/* The mount options gbx-run understands; the tmpfs sizes and modes go on as data. */
+static const struct {
+	const char *name;
+	unsigned long set, clear;
+} mount_flags[] = {
+	{ "ro", MS_RDONLY, 0 },	   { "rw", 0, MS_RDONLY },    { "nosuid", MS_NOSUID, 0 }, { "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },  { "dev", 0, MS_NODEV },    { "noexec", MS_NOEXEC, 0 }, { "exec", 0, MS_NOEXEC },
+	{ "rbind", MS_REC, 0 },	   { "bind", 0, MS_REC },
+};
+static const char *const tmpfs_data[] = { "size=", "mode=", "nr_inodes=", "uid=", "gid=" };
+
+static struct spec_mount *last_mount(struct run_spec *spec, const char *key)
+{
+	if (spec->mount_count == 0)
+		fail_errno(125, 0, "failed to parse the spec: %s before any mount=", key);
+	return &spec->mounts[spec->mount_count - 1];
+}
+
+static void parse_mount_options(struct spec_mount *m, char *value)
+{
+	char *save, *option, *data = fmt("%s", "");
+	size_t i;
+
+	m->options = fmt("%s", value);
+	for (option = strtok_r(value, ",", &save); option != NULL; option = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < COUNT(mount_flags) && strcmp(mount_flags[i].name, option) != 0; i++)
+			;
+		if (i < COUNT(mount_flags)) {
+			m->flags = (m->flags | mount_flags[i].set) & ~mount_flags[i].clear;
+			continue;
+		}
+		for (i = 0; i < COUNT(tmpfs_data) && strncmp(tmpfs_data[i], option, strlen(tmpfs_data[i])) != 0; i++)
+			;
+		if (i == COUNT(tmpfs_data) || strcmp(m->type, "tmpfs") != 0)
+			fail_errno(125, 0, "failed to parse the spec: mount option %s is not one gbx-run knows for %s", option, m->type);
+		data = fmt("%s%s%s", data, *data ? "," : "", option);
+	}
+	m->data = *data ? data : NULL;
+}
+
+static bool parse_mount_entry(struct run_spec *spec, const char *key, char *value)
+{
+	struct spec_mount *m;
+
+	if (strcmp(key, "mount") == 0) {
+		if (strcmp(value, "bind") != 0 && strcmp(value, "tmpfs") != 0)
+			fail_errno(125, 0, "failed to parse the spec: mount type %s is not bind or tmpfs", value);
+		if (spec->mount_count == SPEC_MAX_MOUNTS)
+			fail_errno(125, 0, "failed to parse the spec: more than %d mounts", SPEC_MAX_MOUNTS);
+		m = &spec->mounts[spec->mount_count++];
+		m->type = value;
+		/* -v binds are recursive, as Docker's; "bind" in the options turns that off. */
+		m->flags = strcmp(value, "bind") == 0 ? MS_REC : 0;
+		m->options = "";
+	} else if (strcmp(key, "mount_source") == 0) {
+		need_absolute(key, value);
+		last_mount(spec, key)->source = value;
+	} else if (strcmp(key, "mount_dest") == 0) {
+		need_absolute(key, value);
+		last_mount(spec, key)->destination = value;
+	} else if (strcmp(key, "mount_options") == 0) {
+		parse_mount_options(last_mount(spec, key), value);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void parse_entry(struct run_spec *spec, char *entry)
 {
 	char *value = strchr(entry, '=');
@@ -153,7 +222,13 @@ static void parse_entry(struct run_spec *spec, char *entry)
 		spec->readonly_rootfs = strcmp(value, "1") == 0;
 	} else if (strcmp(key, "step") == 0) {
 		spec->stepping = strcmp(value, "1") == 0;
-	} else {
+	} else if (strcmp(key, "tty") == 0) {
+		spec->tty = strcmp(value, "1") == 0;
+	} else if (strcmp(key, "join") == 0) {
+		spec->join_pid = (pid_t)parse_number(value, INT32_MAX, "join pid");
+		if (spec->join_pid < 1)
+			fail_errno(125, 0, "failed to parse the spec: join pid %s is not a process", value);
+	} else if (!parse_mount_entry(spec, key, value)) {
 		fail_errno(125, 0, "failed to parse the spec: unknown key %.64s", key);
 	}
 }
@@ -172,8 +247,18 @@ void spec_parse(struct run_spec *spec, char *payload, size_t length)
 		parse_entry(spec, payload + at);
 		at += n + 1;
 	}
-	if (spec->rootfs == NULL)
+	if (spec->rootfs == NULL && spec->join_pid == 0)
 		fail_errno(125, 0, "failed to parse the spec: no rootfs");
+	if (spec->join_pid != 0 && (spec->mount_count > 0 || spec->hostname != NULL))
+		fail_errno(125, 0, "failed to parse the spec: join (exec) takes no mounts and no hostname");
+	for (int i = 0; i < spec->mount_count; i++) {
+		const struct spec_mount *m = &spec->mounts[i];
+		if (m->destination == NULL || (strcmp(m->type, "bind") == 0 && m->source == NULL))
+			fail_errno(125, 0, "failed to parse the spec: mount %d (%s) needs mount_dest%s", i + 1, m->type,
+				   strcmp(m->type, "bind") == 0 ? " and mount_source" : "");
+		if (!(spec->namespaces & CLONE_NEWNS))
+			fail_errno(125, 0, "failed to parse the spec: mounts need ns=mount");
+	}
 	if (spec->argc == 0)
 		fail_errno(125, 0, "failed to parse the spec: no arg (the process to run)");
 	if (spec->hostname != NULL && !(spec->namespaces & CLONE_NEWUTS))

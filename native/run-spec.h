@@ -17,6 +17,15 @@ the helper). Keys that make a list may repeat; the order of arg and env is kept.
   mask=/path          a path to hide (tmpfs on a directory, /dev/null on a file)
   readonly=/path      a path to bind read-only
   no_new_privs=1, readonly_rootfs=1, step=1 (pause before each step)
+
+  mount=bind|tmpfs    starts a mount; the entries below fill in the last one started
+  mount_source=/path  bind: the host path (absolute); tmpfs: ignored
+  mount_dest=/path    where it goes, resolved inside the root (never through a symlink out of it)
+  mount_options=a,b   ro rw nosuid suid nodev dev noexec exec rbind bind, and for tmpfs
+                      size= mode= nr_inodes= uid= gid= (passed on as mount data)
+  tty=1               the process gets a pty from the container's own devpts; gbx-run relays it
+  join=PID            exec: join the namespaces (the ns= entries) of the running container whose
+                      first process is PID instead of making new ones; rootfs= is then not needed
 */
 #ifndef GBX_RUN_SPEC_H
 #define GBX_RUN_SPEC_H
@@ -28,6 +37,16 @@ the helper). Keys that make a list may repeat; the order of arg and env is kept.
 
 #define SPEC_MAX_LIST 1024
 #define SPEC_MAX_RLIMITS 16
+#define SPEC_MAX_MOUNTS 256
+
+struct spec_mount {
+	const char *type; /* "bind" or "tmpfs" */
+	const char *source;
+	const char *destination;
+	unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC */
+	char *data;	     /* tmpfs options: size=…,mode=… */
+	const char *options; /* as given, for the step report */
+};
 
 struct spec_rlimit {
 	const char *name;
@@ -55,6 +74,10 @@ struct run_spec {
 	int masked_count;
 	const char *readonly[SPEC_MAX_LIST];
 	int readonly_count;
+	struct spec_mount mounts[SPEC_MAX_MOUNTS];
+	int mount_count;
+	pid_t join_pid; /* exec: the container's first process; 0 for run */
+	bool tty;
 	bool no_new_privs;
 	bool readonly_rootfs;
 	bool stepping;

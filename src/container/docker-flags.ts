@@ -1,5 +1,6 @@
 import { GlassboxError } from '../errors.js';
 import { applyCapFlags, defaultSpec, parseBytes, parseUser, type ContainerSpec } from './spec.js';
+import { checkDuplicateMounts, parseTmpfs, parseVolume } from './volumes.js';
 
 /** The `docker run` flags glassbox maps onto a spec; the CLI parses argv into this. */
 export interface DockerRunFlags {
@@ -16,6 +17,12 @@ export interface DockerRunFlags {
   env?: string[];
   workdir?: string;
   securityOpt?: string[];
+  /** -v /host:/ctr[:ro] (a host path that exists; named volumes are refused for now). */
+  volume?: string[];
+  /** --tmpfs /ctr[:size=64m,mode=1777,...]. */
+  tmpfs?: string[];
+  /** -t: a pty from the container's own devpts. */
+  tty?: boolean;
 }
 
 /** Every capability glassbox can name, for --cap-add ALL. */
@@ -90,5 +97,9 @@ export function dockerFlagsToSpec(id: string, rootfs: string, args: string[], fl
       throw bad('--security-opt', option, 'only no-new-privileges is supported');
     }
   }
+  const mounts = [...(flags.volume ?? []).map(parseVolume), ...(flags.tmpfs ?? []).map(parseTmpfs)];
+  checkDuplicateMounts(mounts);
+  if (mounts.length > 0) spec.mounts = mounts;
+  if (flags.tty === true) spec.tty = true;
   return spec;
 }

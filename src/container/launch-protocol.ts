@@ -1,5 +1,7 @@
 import { GlassboxError } from '../errors.js';
-import type { ContainerSpec } from './spec.js';
+import type { ExecSpec } from './exec-spec.js';
+import type { ContainerSpec, MountSpec } from './spec.js';
+import { checkDuplicateMounts, orderMounts } from './volumes.js';
 
 /**
 The control socket between Node and gbx-run (native/run-channel.h): frames of a
@@ -56,24 +58,63 @@ function checkEntry(key: string, value: string): string {
   return `${key}=${value}\0`;
 }
 
+function encodeEntries(entries: [string, string][]): Buffer {
+  return Buffer.from(entries.map(([key, value]) => checkEntry(key, value)).join(''), 'utf8');
+}
+
+function mountEntries(mounts: readonly MountSpec[]): [string, string][] {
+  return mounts.flatMap((m): [string, string][] => [
+    ['mount', m.type],
+    ...(m.type === 'bind' ? [['mount_source', m.source] as [string, string]] : []),
+    ['mount_dest', m.destination],
+    ['mount_options', m.options.join(',')],
+  ]);
+}
+
 /** The spec as gbx-run reads it: NUL-terminated key=value entries (native/run-spec.h). */
 export function encodeSpec(spec: ContainerSpec, options: { step?: boolean } = {}): Buffer {
-  const p = spec.process;
+  const namespaces = spec.userns !== undefined && !spec.namespaces.includes('user') ? [...spec.namespaces, 'user' as const] : spec.namespaces;
+  const mounts = orderMounts(spec.mounts ?? [], spec.etcFiles);
+  checkDuplicateMounts(mounts);
+  if (mounts.length > 0 && !namespaces.includes('mount')) {
+    throw new GlassboxError('RUN_BAD_SPEC', 'volumes, --tmpfs and the /etc files need a mount namespace', { kind: 'user' });
+  }
   const entries: [string, string][] = [['rootfs', spec.rootfs]];
-  for (const ns of spec.namespaces) entries.push(['ns', ns]);
+  for (const ns of namespaces) entries.push(['ns', ns]);
   if (spec.hostname !== undefined && spec.namespaces.includes('uts')) entries.push(['hostname', spec.hostname]);
+  entries.push(...processEntries(spec.process));
+  entries.push(...mountEntries(mounts));
+  for (const path of spec.maskedPaths) entries.push(['mask', path]);
+  for (const path of spec.readonlyPaths) entries.push(['readonly', path]);
+  if (spec.readonlyRootfs) entries.push(['readonly_rootfs', '1']);
+  if (spec.tty === true) entries.push(['tty', '1']);
+  if (options.step === true) entries.push(['step', '1']);
+  return encodeEntries(entries);
+}
+
+/** exec: join=PID and the namespaces to join instead of a root to build. */
+export function encodeExecSpec(spec: ExecSpec, options: { step?: boolean } = {}): Buffer {
+  if (!Number.isSafeInteger(spec.pid) || spec.pid < 1) {
+    throw new GlassboxError('RUN_BAD_SPEC', `exec needs the container's process id, not ${spec.pid}`, { kind: 'bug' });
+  }
+  const entries: [string, string][] = [['join', String(spec.pid)]];
+  for (const ns of spec.namespaces) entries.push(['ns', ns]);
+  entries.push(...processEntries(spec.process));
+  if (spec.tty === true) entries.push(['tty', '1']);
+  if (options.step === true) entries.push(['step', '1']);
+  return encodeEntries(entries);
+}
+
+function processEntries(p: ContainerSpec['process']): [string, string][] {
+  const entries: [string, string][] = [];
   for (const arg of p.args) entries.push(['arg', arg]);
   for (const env of p.env) entries.push(['env', env]);
   entries.push(['cwd', p.cwd], ['user', `${p.uid}:${p.gid}`]);
   for (const group of p.groups) entries.push(['group', String(group)]);
   for (const cap of p.caps) entries.push(['cap', cap]);
   for (const r of p.rlimits) entries.push(['rlimit', `${r.name}:${r.soft}:${r.hard}`]);
-  for (const path of spec.maskedPaths) entries.push(['mask', path]);
-  for (const path of spec.readonlyPaths) entries.push(['readonly', path]);
   if (p.noNewPrivileges) entries.push(['no_new_privs', '1']);
-  if (spec.readonlyRootfs) entries.push(['readonly_rootfs', '1']);
-  if (options.step === true) entries.push(['step', '1']);
-  return Buffer.from(entries.map(([key, value]) => checkEntry(key, value)).join(''), 'utf8');
+  return entries;
 }
 
 /** The events gbx-run sends (native/README.md, gbx-run). */

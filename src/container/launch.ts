@@ -4,13 +4,16 @@ import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { GlassboxError } from '../errors.js';
 import { nativeBinary } from '../native/paths.js';
-import { FrameReader, encodeFrame, encodeSpec, parseEvent, type HelperEvent } from './launch-protocol.js';
-import type { ContainerSpec } from './spec.js';
+import type { ExecSpec } from './exec-spec.js';
+import { writeIdMaps } from './id-maps.js';
+import { FrameReader, encodeExecSpec, encodeFrame, encodeSpec, parseEvent, type HelperEvent } from './launch-protocol.js';
+import type { ContainerSpec, UserNamespaceSpec } from './spec.js';
 
 /**
 Starts gbx-run for a spec and drives it: sends the spec, waits for the child to be
-created, lets the caller place it (cgroups, id maps) before releasing it, and in
-step mode says "go" before each step. Every step is published on
+created, writes its id maps (spec.userns) and lets the caller place it (cgroups)
+before releasing it, and in step mode says "go" before each step. `launchExec`
+does the same for a process that joins a running container. Every step is published on
 `glassbox:container:step`, the channel the tour and `--json` read.
 */
 export const CONTAINER_STEP_CHANNEL = 'glassbox:container:step';
@@ -41,7 +44,7 @@ export interface LaunchOptions {
   helper?: string;
   /** stdin, stdout, stderr of the container (fd 3 is always the control socket). Default all piped. */
   stdio?: ['pipe' | 'ignore' | 'inherit' | number, 'pipe' | 'ignore' | 'inherit' | number, 'pipe' | 'ignore' | 'inherit' | number];
-  /** Runs after clone, before the child does anything: place it in cgroups here. */
+  /** Runs after clone (and after the id maps are written), before the child does anything: place it in cgroups here. */
   beforeRelease?: (pid: number) => void | Promise<void>;
   /** Step mode: called before each step; the step runs when it resolves. */
   onNext?: (step: { op: string; args: Record<string, string> }) => void | Promise<void>;
@@ -90,13 +93,29 @@ function helperPath(options: LaunchOptions): string {
   return helper;
 }
 
+/** A new container: gbx-run clones its first process into new namespaces and builds its root. */
 export function launchContainer(spec: ContainerSpec, options: LaunchOptions = {}): Promise<LaunchedContainer> {
+  const payload = encodeSpec(spec, { step: options.onNext !== undefined });
+  return driveHelper(spec.id, payload, options, spec.userns);
+}
+
+/**
+A new process in a running container (`exec`): gbx-run joins the namespaces of spec.pid, and
+the process gets its own ids, caps, env and cwd. `beforeRelease` should place it in the
+container's cgroups; `pid` is then the new process on the host, its pid inside is above 1.
+*/
+export function launchExec(spec: ExecSpec, options: LaunchOptions = {}): Promise<LaunchedContainer> {
+  const payload = encodeExecSpec(spec, { step: options.onNext !== undefined });
+  return driveHelper(spec.id, payload, options);
+}
+
+function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns?: UserNamespaceSpec): Promise<LaunchedContainer> {
   const started = performance.now();
   const stdio: StdioOptions = [...(options.stdio ?? ['pipe', 'pipe', 'pipe']), 'pipe'];
   const child = spawn(helperPath(options), [], { stdio, env: options.env ?? {} });
   const control = child.stdio[3] as (Readable & Writable) | null;
   if (control === null || control === undefined) throw new GlassboxError('RUN_PROTOCOL', 'no control socket to gbx-run', { kind: 'bug' });
-  control.write(encodeFrame('S', encodeSpec(spec, { step: options.onNext !== undefined })));
+  control.write(encodeFrame('S', payload));
 
   const steps: HelperStep[] = [];
   const reader = new FrameReader();
@@ -110,7 +129,7 @@ export function launchContainer(spec: ContainerSpec, options: LaunchOptions = {}
   });
 
   const publish = (event: Omit<ContainerStepEvent, 'id' | 'at'>): void => {
-    if (stepChannel.hasSubscribers) stepChannel.publish({ id: spec.id, at: performance.now() - started, ...event });
+    if (stepChannel.hasSubscribers) stepChannel.publish({ id, at: performance.now() - started, ...event });
   };
   // Steps are handled one at a time: a "go" must not overtake an earlier step's caller.
   let queue = Promise.resolve();
@@ -127,6 +146,9 @@ export function launchContainer(spec: ContainerSpec, options: LaunchOptions = {}
         break;
       case 'created': {
         const pid = Number(event.pid);
+        // Maps first: the caller's hook may look at the child, and it must run mapped. Only an
+        // unprivileged writer needs setgroups denied (rootless, later).
+        if (userns !== undefined) writeIdMaps(pid, userns, { denySetgroups: process.getuid?.() !== 0 });
         await options.beforeRelease?.(pid);
         control.write(encodeFrame('R'));
         onCreated?.(pid);

@@ -49,6 +49,42 @@ export interface CgroupLimits {
   pidsLimit?: number;
 }
 
+/**
+A mount the container gets on top of its root: a bind volume (`-v /host:/ctr:ro`) or a
+tmpfs (`--tmpfs /run:size=64m`). The destination is resolved inside the root by gbx-run,
+never through a symlink out of it (CVE-2021-30465). Options as gbx-run reads them: ro, rw,
+nosuid, suid, nodev, dev, noexec, exec, rbind, bind; tmpfs also size=, mode=, nr_inodes=,
+uid=, gid=.
+*/
+export interface MountSpec {
+  type: 'bind' | 'tmpfs';
+  /** bind: an absolute host path that exists; tmpfs: 'tmpfs'. */
+  source: string;
+  /** An absolute path inside the container, not `/`. */
+  destination: string;
+  options: string[];
+}
+
+/** Host files bind-mounted onto /etc/hostname, /etc/hosts and /etc/resolv.conf (etc-files.ts writes them). */
+export interface EtcFiles {
+  hostname?: string;
+  hosts?: string;
+  resolv?: string;
+}
+
+/** One line of /proc/<pid>/uid_map or gid_map: ids inside..inside+count map to outside..outside+count. */
+export interface IdMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+/** A user namespace and the id maps Node writes for it while gbx-run holds the child. */
+export interface UserNamespaceSpec {
+  uidMap: IdMapEntry[];
+  gidMap: IdMapEntry[];
+}
+
 export interface ContainerSpec {
   /** The container id (hex); names its cgroups `glassbox-<id>`. */
   id: string;
@@ -71,6 +107,14 @@ export interface ContainerSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   limits: CgroupLimits;
+  /** Volumes and tmpfs mounts, in any order (gbx-run gets them parents first). */
+  mounts?: MountSpec[];
+  /** /etc/hostname, /etc/hosts, /etc/resolv.conf; a user mount on the same path wins. */
+  etcFiles?: EtcFiles;
+  /** A user namespace with these maps (`user` is then added to the namespaces). */
+  userns?: UserNamespaceSpec;
+  /** -t: the process gets a pty of the container's own devpts; gbx-run relays it on its stdin/stdout. */
+  tty?: boolean;
 }
 
 /** The defaults Docker gives a container, for a root and a command. */
