@@ -116,12 +116,16 @@ const openSession = async () => {
 const startRss = process.memoryUsage().rss;
 let peakRss = startRss;
 let peakHeap = 0;
+// The peak during each step, to say which part of the lesson needs the memory.
+const stepPeaks = [];
+let stepPeak = 0;
 // Event-loop stalls: a key cannot be drawn faster than the longest synchronous stretch of work.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 const rssTimer = setInterval(() => {
   const usage = process.memoryUsage();
   peakRss = Math.max(peakRss, usage.rss);
+  stepPeak = Math.max(stepPeak, usage.rss);
   peakHeap = Math.max(peakHeap, usage.heapUsed);
 }, 50);
 
@@ -185,8 +189,10 @@ try {
     await started;
     const limit = Number(process.env.GB_STEP_MS ?? 120000);
     const timer = setTimeout(() => fail(`step ${index + 1} did not finish in ${limit / 1000} s; last frame:\n${terminal.last}`), limit);
+    stepPeak = process.memoryUsage().rss;
     await pressWhileRunning(index);
     clearTimeout(timer);
+    stepPeaks.push({ step: step.id, peakRssBytes: stepPeak });
     if (new RegExp(`✗${index + 1}(?!\\d)`).test(terminal.last)) console.error(`bench:tour: step ${index + 1} (${step.id}) failed; the figures still count`);
     if (index < lesson.steps.length - 1) {
       const moved = terminal.next((text) => text.includes(`Step ${index + 2}/`));
@@ -220,6 +226,7 @@ try {
     startRssBytes: startRss,
     peakHeapBytes: peakHeap,
     longestLoopStallMs: loopDelay.max / 1e6,
+    stepPeaks,
   };
   if (args.includes('--json')) {
     console.log(JSON.stringify(result, null, 2));
@@ -231,6 +238,7 @@ try {
     console.log(`  idle CPU      ${idleCpuPercent.toFixed(2)} %   target ≤ ${TARGET.idleCpuPercent} %: ${ok(idleCpuPercent <= TARGET.idleCpuPercent)}`);
     console.log(`  peak RSS      ${(peakRss / 1e6).toFixed(1)} MB   target ≤ ${TARGET.rssBytes / 1e6} MB: ${ok(peakRss <= TARGET.rssBytes)}`);
     console.log(`                (${(startRss / 1e6).toFixed(1)} MB before the lesson, JS heap peak ${(peakHeap / 1e6).toFixed(1)} MB)`);
+    console.log(`                per step: ${stepPeaks.map((entry) => `${entry.step} ${(entry.peakRssBytes / 1e6).toFixed(0)}`).join(', ')} MB`);
     console.log(`  longest event-loop stall while the steps ran: ${ms(result.longestLoopStallMs)}`);
   }
 } finally {

@@ -57,6 +57,7 @@ export function useStepRunner({ lesson, session, lang, learner, initialProgress,
   const [running, setRunning] = useState(false);
   const runningRef = useRef(false);
   const ranHere = useRef(new Set<number>());
+  const saving = useRef<Promise<unknown>>(Promise.resolve());
   const progress = useRef<LessonProgress>(
     initialProgress ?? startProgress({ lesson: lesson.id, learner, lang, kernel: session.mode }),
   );
@@ -121,11 +122,11 @@ export function useStepRunner({ lesson, session, lang, learner, initialProgress,
       calls: result.calls,
       ...(check ? { prediction: check.answer, ...(check.actual === undefined ? {} : { actual: check.actual }), ...(check.correct === undefined ? {} : { correct: check.correct }) } : {}),
     });
-    try {
-      await saveProgress?.(progress.current);
-    } catch (error) {
-      onSaveError?.(error);
-    }
+    // Saved in the background, in order: the learner may press r or n the moment ✓ shows.
+    const snapshot = progress.current;
+    saving.current = saving.current
+      .then(() => saveProgress?.(snapshot))
+      .catch((error: unknown) => onSaveError?.(error));
     return true;
   }
 
@@ -150,5 +151,5 @@ export function useStepRunner({ lesson, session, lang, learner, initialProgress,
     [session, lesson],
   );
 
-  return { steps, running, runStep, setPredict, progress };
+  return { steps, running, runStep, setPredict, progress, saving };
 }

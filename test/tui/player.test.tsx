@@ -29,10 +29,12 @@ interface Open {
   rows?: number;
   progress?: LessonProgress | null;
   lesson?: Lesson;
+  /** Saves wait until the test lets them finish. */
+  slowSave?: { release: () => void };
 }
 
 /** The App opened straight on the lesson (`glassbox learn LESSON`), with a fake session. */
-async function openPlayer({ session = createFakeSession(), sessionOptions, lang = 'en', columns = 100, rows = 30, progress = null, lesson = fakeLesson }: Open = {}) {
+async function openPlayer({ session = createFakeSession(), sessionOptions, lang = 'en', columns = 100, rows = 30, progress = null, lesson = fakeLesson, slowSave }: Open = {}) {
   const used = sessionOptions ? createFakeSession(sessionOptions) : session;
   const onQuit = vi.fn();
   const saved: LessonProgress[] = [];
@@ -45,7 +47,10 @@ async function openPlayer({ session = createFakeSession(), sessionOptions, lang 
       openAtStart
       openSession={() => used}
       loadProgress={async () => progress}
-      saveProgress={async (p) => saved.push(p)}
+      saveProgress={async (p) => {
+        if (slowSave) await new Promise<void>((resolve) => (slowSave.release = resolve));
+        saved.push(p);
+      }}
       learner="seat-07"
       onQuit={onQuit}
     />,
@@ -194,6 +199,17 @@ describe('the lesson player', () => {
     await frameMatching(lastFrame, /✓2/);
     expect(session.ran).toEqual([0, 1]);
     expect(lastFrame()).toContain('Step 2/3');
+  });
+
+  it('takes r and n the moment a step shows ✓, while its progress is still being saved', async () => {
+    const slowSave = { release: () => undefined };
+    const { press, saved } = await openPlayer({ slowSave });
+    await press('r');
+    expect(await press('n', 'r')).toContain('Enter answer');
+    expect(saved).toHaveLength(0);
+    slowSave.release();
+    await tick();
+    expect(saved).toHaveLength(1);
   });
 
   it('Esc cancels a question without running anything', async () => {

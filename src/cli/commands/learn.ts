@@ -8,7 +8,7 @@ import { describeRequirement, type Verdict } from '../../doctor/verdict.js';
 import { GlassboxError } from '../../errors.js';
 import { openTourSession } from '../../tour/session.js';
 import { learnerName, loadProgress, saveProgress } from '../../tour/progress.js';
-import type { TourSession } from '../../tour/types.js';
+import type { LessonProgress, TourSession } from '../../tour/types.js';
 import { createBackend } from '../backend.js';
 import { printJson, printLines, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -103,6 +103,8 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
 
   // React, Ink and its layout engine (~50 MB) load only for the full screen, not for a transcript.
   const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('../../tui/App.js')]);
+  // The player saves progress in the background; the last step's save must land before exit.
+  const saves = new Set<Promise<unknown>>();
   io.stdout.write(ENTER_ALT_SCREEN);
   const removeSignals = onTerminationSignals(opener.tearDownAll);
   try {
@@ -116,7 +118,12 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
         openAtStart: chosen !== -1,
         openSession: opener.openSession,
         loadProgress: (id: string) => loadProgress(id),
-        saveProgress: (progress) => saveProgress(progress),
+        saveProgress: (progress: LessonProgress) => {
+          const saved = saveProgress(progress);
+          saves.add(saved);
+          void saved.finally(() => saves.delete(saved)).catch(() => undefined);
+          return saved;
+        },
         learner: learnerName(),
       }),
       // Ctrl-C arrives as a key (raw mode): the App tears the lesson down before it exits.
@@ -125,6 +132,7 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     await app.waitUntilExit();
   } finally {
     await opener.tearDownAll();
+    await Promise.allSettled([...saves]);
     removeSignals();
     io.stdout.write(LEAVE_ALT_SCREEN);
   }
