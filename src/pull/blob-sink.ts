@@ -22,7 +22,10 @@ import type { Descriptor } from '../oci/descriptor.js';
 export interface BlobWriter {
   /** Bytes written so far: a resumed download asks the server for `Range: bytes=<written>-`. */
   readonly written: number;
-  /** Appends bytes; resolves when the sink has taken them (backpressure). */
+  /**
+  Appends bytes; resolves when the sink has taken them (backpressure). The sink may keep a
+  reference to `chunk` instead of a copy until commit: the caller must not change it afterwards.
+  */
   write(chunk: Uint8Array): Promise<void>;
   /** Truncates back to zero bytes (the server ignored Range and sent the whole blob again). */
   reset(): Promise<void>;
@@ -46,11 +49,20 @@ export interface ImageRecord {
   index?: Descriptor;
 }
 
+export interface BeginOptions {
+  /**
+  The caller hashes every byte itself and commits only when size and digest match (fetchBlob
+  does, while streaming): the sink may then skip its own sha256, a second pass over every
+  byte. It still refuses more bytes than declared. Default: the sink verifies on commit.
+  */
+  callerVerifies?: boolean;
+}
+
 export interface BlobSink {
   /** True when a committed blob with this digest is present. */
   has(digest: string): Promise<boolean>;
   /** Starts writing one blob; see the lifecycle above. */
-  begin(descriptor: Descriptor): Promise<BlobWriter>;
+  begin(descriptor: Descriptor, options?: BeginOptions): Promise<BlobWriter>;
   /** Names a pulled image once all its blobs (manifest, config, layers) are committed. */
   setRef(image: ImageRecord): Promise<void>;
 }

@@ -87,6 +87,7 @@ export async function fetchBlob(
     try {
       await readInto(response);
     } catch (error) {
+      if (error instanceof SinkFailure) throw error.cause;
       if (GlassboxError.is(error) || isAbort(error)) throw error;
       const stalled = isStall(error);
       if (stalled && ++stalls > maxStalls) throw stalledError(`${what} at ${received} of ${size} bytes`, client.transport.options.stallTimeoutMs / 1000);
@@ -105,40 +106,34 @@ export async function fetchBlob(
   const actual = `sha256:${hash.digest('hex')}`;
   if (actual !== digest) throw integrityError('PULL_DIGEST_MISMATCH', `${what}: received ${size} bytes hashing to ${actual}`);
 
-  // Sockets deliver 16-64 KiB at a time; the sink gets ~1 MiB writes, a sixteenth of the
-  // round trips to the file system thread pool. Bytes count as received once hashed, and the
-  // pending ones are flushed before any resume, so `received` is always what the sink holds.
+  // Each chunk goes to the sink as it comes (the store gathers them into ~1 MiB writes). A byte
+  // counts as received once the sink has it, so `received` is what a resume asks from.
   async function readInto(response: HttpResponse): Promise<void> {
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (pendingBytes === 0) return;
-      const batch = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending.length = 0;
-      pendingBytes = 0;
-      await writer.write(batch);
-    };
-    try {
-      for await (const chunk of response.body) {
-        const bytes = chunk as Buffer;
-        if (received + bytes.length > size) {
-          response.body.destroy();
-          throw integrityError('PULL_SIZE_MISMATCH', `${what}: the server sent more than the declared ${size} bytes`);
-        }
-        hash.update(bytes);
-        pending.push(bytes);
-        pendingBytes += bytes.length;
-        received += bytes.length;
-        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-        options.onBytes?.(received);
+    for await (const chunk of response.body) {
+      const bytes = chunk as Buffer;
+      if (received + bytes.length > size) {
+        response.body.destroy();
+        throw integrityError('PULL_SIZE_MISMATCH', `${what}: the server sent more than the declared ${size} bytes`);
       }
-    } finally {
-      await flush();
+      hash.update(bytes);
+      try {
+        await writer.write(bytes);
+      } catch (error) {
+        // The disk, not the network (ENOSPC, EIO): resuming cannot help, and the hash has
+        // already taken these bytes.
+        response.body.destroy();
+        throw new SinkFailure(error);
+      }
+      received += bytes.length;
+      options.onBytes?.(received);
     }
   }
 }
 
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/** A write into the sink failed: thrown as it is, never retried as a network error. */
+class SinkFailure {
+  constructor(readonly cause: unknown) {}
+}
 
 /** `bytes 100-199/200` → {start: 100, end: 199, total: 200}; `*` total → undefined. */
 export function parseContentRange(value: string | undefined): { start: number; end: number; total?: number } | undefined {

@@ -162,7 +162,8 @@ async function pullLayer(
     emit({ ...base, received: layer.size, state: 'exists' });
     return;
   }
-  const writer = await sink.begin(layer);
+  // fetchBlob hashes every byte and throws before commit() on a mismatch: one sha256 is enough.
+  const writer = await sink.begin(layer, { callerVerifies: true });
   let received = 0;
   try {
     await fetchBlob(client, repository, layer, writer, {

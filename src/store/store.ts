@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { GlassboxError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { shortDigest, validateDigest } from '../oci/digest.js';
-import type { BlobSink, ImageRecord } from '../pull/blob-sink.js';
+import type { BeginOptions, BlobSink, ImageRecord } from '../pull/blob-sink.js';
 import { blobPath, FileBlobWriter, type ExpectedBlob } from './blob-writer.js';
 import { blobSize, hasBlob, missingBlob } from './blobs.js';
 import { sweepUnreferenced, type GcResult } from './gc.js';
@@ -61,9 +61,13 @@ export class ImageStore implements BlobSink {
     return hasBlob(this.paths, digest);
   }
 
-  async begin(descriptor: Descriptor): Promise<FileBlobWriter> {
+  async begin(descriptor: Descriptor, options: BeginOptions = {}): Promise<FileBlobWriter> {
     await this.#holdLease();
-    return FileBlobWriter.open(this.paths, { digest: descriptor.digest, size: descriptor.size });
+    return FileBlobWriter.open(this.paths, {
+      digest: descriptor.digest,
+      size: descriptor.size,
+      ...(options.callerVerifies ? { verifiedByCaller: true } : {}),
+    });
   }
 
   /** Names a pulled image; every blob it needs must be stored. Ends this store's lease. */
