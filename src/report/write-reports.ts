@@ -98,7 +98,9 @@ export async function writeReports(spec: ReportSpec): Promise<ReportsResult> {
   const lessons = loadLessons(spec.lessonsDir);
   const saved = listProgress(spec.home);
   const explicit = spec.lessons.length > 0;
-  const ids = explicit ? [...new Set(spec.lessons.map((wanted) => resolveLesson(wanted, lessons, saved)))] : saved;
+  // In lesson order, lessons this glassbox no longer has last.
+  const order = (id: string): number => lessons.find((lesson) => lesson.id === id)?.order ?? Number.MAX_SAFE_INTEGER;
+  const ids = explicit ? [...new Set(spec.lessons.map((wanted) => resolveLesson(wanted, lessons, saved)))] : [...saved].sort((a, b) => order(a) - order(b));
   const plans: Array<{ plan: ReportPlan; finished: boolean }> = [];
   const failed: ReportsResult['failed'] = [];
   for (const id of ids) {
@@ -113,6 +115,9 @@ export async function writeReports(spec: ReportSpec): Promise<ReportsResult> {
       const plan = planReport({ progress, lesson, lang: spec.lang, version: VERSION, ...(spec.learner === undefined ? {} : { learner: spec.learner }), ...(spec.now ? { now: spec.now } : {}) });
       plans.push({ plan, finished: progress.finished });
     } catch (error) {
+      // A lesson named on the command line that cannot be reported is bad input: stop before
+      // writing anything. A file that cannot be read is reported, and the others still written.
+      if (explicit && GlassboxError.is(error) && (error.code === 'REPORT_NO_PROGRESS' || error.code === 'REPORT_UNFINISHED')) throw error;
       failed.push({ lesson: id, error: asGlassboxError(error) });
     }
   }
