@@ -15,6 +15,7 @@ one, which also moves its root and cwd to the container's root.
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run-channel.h"
@@ -37,6 +38,8 @@ static const struct {
 static int ns_fds[JOIN_COUNT];
 static int root_fd = -1;
 
+static void check_not_host_root(const struct run_spec *spec);
+
 void open_join_namespaces(const struct run_spec *spec)
 {
 	for (size_t i = 0; i < JOIN_COUNT; i++) {
@@ -48,24 +51,60 @@ void open_join_namespaces(const struct run_spec *spec)
 		if (ns_fds[i] < 0)
 			fail(125, "failed to open %s: is the container running?", path);
 	}
-	/* Without its own mount namespace the container is a chroot: its root is where we go. */
-	if (!(spec->namespaces & CLONE_NEWNS)) {
-		char *path = fmt("/proc/%d/root", spec->join_pid);
-		root_fd = (int)STEP("open", ARGS("path", path, "flags", "O_PATH|O_DIRECTORY|O_CLOEXEC"),
-				    open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
-		if (root_fd < 0)
-			fail(125, "failed to open %s: is the container running?", path);
-	}
+	/* Without its own mount namespace the container is a chroot: its root is where we go. With
+	   one, it is what we must find ourselves in after setns (checked in join_namespaces). */
+	char *path = fmt("/proc/%d/root", spec->join_pid);
+	root_fd = (int)STEP("open", ARGS("path", path, "flags", "O_PATH|O_DIRECTORY|O_CLOEXEC"), open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (root_fd < 0)
+		fail(125, "failed to open %s: is the container running?", path);
+	if (spec->namespaces & CLONE_NEWNS)
+		check_not_host_root(spec);
 }
 
-static void join(size_t i)
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* A container with its own mount namespace whose root is still ours has not reached pivot_root. */
+static void check_not_host_root(const struct run_spec *spec)
+{
+	struct stat ours, theirs;
+
+	if (stat("/", &ours) < 0 || fstat(root_fd, &theirs) < 0)
+		fail(125, "failed to compare our root with the root of process %d", spec->join_pid);
+	if (same_file(&ours, &theirs))
+		fail_errno(125, 0, "failed to join process %d: it is not in its own root yet (the container is still starting)",
+			   spec->join_pid);
+}
+
+/*
+setns(CLONE_NEWNS) puts us at the namespace's root as it is now. Joined while the container
+is still being built (before its pivot_root), that is the host's root: refuse, rather than
+run a process there. The container's first process must have reached its execve.
+*/
+static void check_same_root(const struct run_spec *spec)
+{
+	struct stat ours, theirs;
+
+	if (stat("/", &ours) < 0 || fstat(root_fd, &theirs) < 0)
+		fail(125, "failed to compare our root with the root of process %d", spec->join_pid);
+	if (!same_file(&ours, &theirs))
+		fail_errno(125, 0, "failed to join process %d: its mount namespace is not in its root yet (the container is still starting)",
+			   spec->join_pid);
+}
+
+/* Joins the namespace at join_order[i] if the spec named it; true if it did. */
+static bool join(size_t i)
 {
 	if (ns_fds[i] < 0)
-		return;
+		return false;
 	if (STEP("setns", ARGS("fd", fmt("ns/%s", join_order[i].name), "nstype", join_order[i].flag_name),
 		 setns(ns_fds[i], join_order[i].flag)) < 0)
 		fail(125, "failed to join the container's %s namespace", join_order[i].name);
 	close(ns_fds[i]);
+	ns_fds[i] = -1;
+	return true;
 }
 
 void join_pid_namespace(void)
@@ -76,16 +115,17 @@ void join_pid_namespace(void)
 void join_namespaces(const struct run_spec *spec)
 {
 	for (size_t i = 0; i < JOIN_COUNT - 1; i++) {
-		join(i);
-		if (join_order[i].flag == CLONE_NEWUSER && ns_fds[i] >= 0)
+		if (join(i) && join_order[i].flag == CLONE_NEWUSER)
 			become_root_in_user_ns();
 	}
-	if (root_fd >= 0) {
+	if (spec->namespaces & CLONE_NEWNS) {
+		check_same_root(spec);
+	} else {
 		if (STEP("fchdir", ARGS("fd", fmt("/proc/%d/root", spec->join_pid)), fchdir(root_fd)) < 0 ||
 		    STEP("chroot", ARGS("path", "."), chroot(".")) < 0)
 			fail(125, "failed to enter the root of process %d", spec->join_pid);
-		close(root_fd);
 	}
+	close(root_fd);
 }
 
 /*

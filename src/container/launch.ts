@@ -78,6 +78,12 @@ export interface LaunchedContainer {
   stderr: Readable | null;
   /** Resolves when gbx-run has exited (after the container did). */
   exited: Promise<LaunchResult>;
+  /**
+  True once the program's execve succeeded (the container is fully built: only then can `exec`
+  join it), false if it ended before. The launch promise itself resolves earlier, at release.
+  Optional: launchers other than gbx-run may not report it.
+  */
+  running?: Promise<boolean>;
   /** Signals gbx-run, which forwards INT, TERM, HUP, QUIT, USR1, USR2 and WINCH to the container. */
   kill(signal?: NodeJS.Signals): void;
 }
@@ -127,6 +133,10 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
     onCreated = resolve;
     onFailed = reject;
   });
+  let onRunning: (running: boolean) => void = () => undefined;
+  const running = new Promise<boolean>((resolve) => {
+    onRunning = resolve;
+  });
 
   const publish = (event: Omit<ContainerStepEvent, 'id' | 'at'>): void => {
     if (stepChannel.hasSubscribers) stepChannel.publish({ id, at: performance.now() - started, ...event });
@@ -142,6 +152,8 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
         break;
       case 'step':
         steps.push({ op: event.op, args: event.args, ret: event.ret, errno: event.errno });
+        // gbx-run's parent reports execve once the child's close-on-exec pipe has closed.
+        if (event.op === 'execve' && event.ret === 0) onRunning(true);
         publish({ phase: 'done', op: event.op, args: event.args, ret: event.ret, errno: event.errno });
         break;
       case 'created': {
@@ -190,6 +202,7 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
                 steps,
               };
         onFailed?.(launchFailure(result));
+        onRunning(false);
         resolve(result);
       });
     });
@@ -203,6 +216,7 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
     stdout: child.stdout,
     stderr: child.stderr,
     exited,
+    running,
     kill: (signal: NodeJS.Signals = 'SIGTERM') => {
       child.kill(signal);
     },
