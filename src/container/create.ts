@@ -6,6 +6,7 @@ import { prepareRootfs } from '../rootfs/prepare-rootfs.js';
 import { acquireLock } from '../store/lock.js';
 import type { ProcessIdentity } from '../store/process-alive.js';
 import type { DockerRunFlags } from './docker-flags.js';
+import { writeEtcFiles } from './etc-files.js';
 import { commandFor, specFromImage } from './image-spec.js';
 import { newContainerId, pickName } from './names.js';
 import { containerPaths, containersRoot, listStates, writeState, type ContainerState } from './state.js';
@@ -72,6 +73,8 @@ export async function createContainer(kernel: Kernel, request: CreateRequest, ro
     };
     fs.mkdirSync(paths.dir, { mode: 0o711 });
     try {
+      // The container's own /etc/hostname, hosts and resolv.conf, beside its state (gone with it).
+      spec.etcFiles = writeEtcFiles(path.join(paths.dir, 'etc'), { hostname: spec.hostname ?? id.slice(0, 12), privateNetwork: spec.namespaces.includes('net') });
       writeState(state, root);
     } catch (error) {
       fs.rmSync(paths.dir, { recursive: true, force: true });

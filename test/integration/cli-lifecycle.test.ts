@@ -94,7 +94,7 @@ if (gate.mode !== 'run') {
     });
 
     it('keeps an exited container for ps -a, inspect and diff, until rm', () => {
-      const ran = cli('run', '--name', 'keep', '-e', 'GREETING=hi', 'demo', 'sh', '-c', 'echo $GREETING > /new; rm /etc/hostname; exit 3');
+      const ran = cli('run', '--name', 'keep', '-e', 'GREETING=hi', 'demo', 'sh', '-c', 'echo $GREETING > /new; rm /etc/os-release; exit 3');
       expect(ran.code).toBe(3);
       const ps = cli('ps', '-a');
       const row = ps.out.split('\n').find((line) => line.endsWith(' keep'));
@@ -105,7 +105,8 @@ if (gate.mode !== 'run') {
       expect(inspected!.State).toMatchObject({ Status: 'exited', Running: false, ExitCode: 3, OOMKilled: false, Pid: 0 });
       expect(inspected!.Config.Env).toContain('GREETING=hi');
       expect(fs.readFileSync(path.join(inspected!.GraphDriver.Data.UpperDir, 'new'), 'utf8')).toBe('hi\n');
-      expect(cli('diff', 'keep').out.split('\n')).toEqual(['C /etc', 'D /etc/hostname', 'A /new', '']);
+      // The mount points of /etc/hostname, hosts and resolv.conf are not the container's changes (docker hides them too).
+      expect(cli('diff', 'keep').out.split('\n')).toEqual(['C /etc', 'D /etc/os-release', 'A /new', '']);
       // The mount is gone with the process; the upper dir stays for diff.
       expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(home);
       // A second container cannot take the name; a prefix of the id finds the first.
@@ -174,12 +175,56 @@ if (gate.mode !== 'run') {
       expect(JSON.parse(cli('inspect', 'hog').out)[0].State).toMatchObject({ OOMKilled: true, ExitCode: 137 });
     });
 
+    it('exec joins a running container: its pid namespace, hostname, cgroups, env, cwd and user; exit code its own', () => {
+      const id = cli('run', '-d', '--name', 'box', '--hostname', 'boxhost', '--pids-limit', '50', 'demo', ...loop()).out.trim();
+      const ran = cli('exec', '-e', 'X=1', '-w', '/etc', 'box', 'sh', '-c', 'echo $$ $X $(pwd) $(hostname); tr "\\0" " " < /proc/1/cmdline; echo; grep pids /proc/self/cgroup; exit 5');
+      expect(ran.code, ran.err).toBe(5);
+      const [first, init, pids] = ran.out.trim().split('\n');
+      const [pid, x, cwd, host] = first!.split(' ');
+      expect(Number(pid)).toBeGreaterThan(1);
+      expect([x, cwd, host]).toEqual(['1', '/etc', 'boxhost']);
+      expect(init).toContain(token);
+      // Placed in the container's pids group: inside its cgroup namespace that is the root.
+      expect(pids).toMatch(/^\d+:pids:\/$/);
+      expect(cli('exec', '-u', '1000:1000', 'box', 'id').out.trim()).toBe('uid=1000 gid=1000');
+      cli('stop', '-t', '0', id);
+      const stopped = cli('exec', 'box', 'true');
+      expect(stopped.code).toBe(2);
+      expect(stopped.err).toContain('container box is not running');
+    });
+
+    it('-t gives the container a pty of its own devpts; -v and --tmpfs mount inside the root', () => {
+      const script = spawnSync('script', ['-qec', `${glassbox} run --rm -t demo sh -c 'test -t 0 && test -t 1 && readlink /proc/self/fd/1'`, '/dev/null'], { env: env(), encoding: 'utf8', timeout: 60_000 });
+      expect(script.status, script.stderr).toBe(0);
+      // script(1) shows stderr on the same terminal: the pull lines come first.
+      expect(script.stdout.trim().split(/\r?\n/).at(-1)).toBe('/dev/pts/0');
+      const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-volume-'));
+      try {
+        fs.writeFileSync(path.join(shared, 'from-host'), 'host\n');
+        const ran = cli('run', '--name', 'vol', '-v', `${shared}:/data:ro`, '--tmpfs', '/scratch', 'demo', 'sh', '-c', 'cat /data/from-host; touch /data/x 2>&1 | grep -c "Read-only"; echo t > /scratch/f && cat /scratch/f');
+        expect(ran.code, ran.err).toBe(0);
+        expect(ran.out).toBe('host\n1\nt\n');
+        expect(fs.readdirSync(shared)).toEqual(['from-host']);
+        const [inspected] = JSON.parse(cli('inspect', 'vol').out) as { Mounts: { Type: string; Source: string; Destination: string; RW: boolean }[]; HostConfig: { Binds: string[] } }[];
+        expect(inspected!.HostConfig.Binds).toEqual([`${shared}:/data:ro`]);
+        expect(inspected!.Mounts.map(({ Type, Source, Destination, RW }) => ({ Type, Source, Destination, RW }))).toEqual([
+          { Type: 'bind', Source: shared, Destination: '/data', RW: false },
+          { Type: 'tmpfs', Source: '', Destination: '/scratch', RW: true },
+        ]);
+        // Nothing of the volume leaks into diff: it is not part of the root.
+        expect(cli('diff', 'vol').out).not.toContain('/data/');
+      } finally {
+        cli('rm', '-f', 'vol');
+        fs.rmSync(shared, { recursive: true, force: true });
+      }
+    });
+
     it('gives --json everywhere and refuses what it cannot do', () => {
       const run = JSON.parse(cli('--json', 'run', '-d', '--rm', 'demo', ...loop()).out) as { id: string; name: string };
       expect(run.name).toMatch(/^[a-z]+_[a-z]+\d?$/);
       expect((JSON.parse(cli('ps', '--json').out) as { id: string }[]).map((row) => row.id)).toEqual([run.id]);
       expect(JSON.parse(cli('kill', '--json', run.id).out)).toEqual({ signal: 'SIGKILL', killed: [run.id] });
-      const volume = cli('run', '-v', '/tmp:/x', 'demo', 'true');
+      const volume = cli('run', '-v', 'relative:/x', 'demo', 'true');
       expect(volume.code).toBe(2);
       expect(cli('stop', 'nosuch').err).toContain('no such container: nosuch');
       expect(cli('--kernel', 'sim', 'run', 'demo', 'true').err).toContain('containers from the CLI run on the real kernel only');

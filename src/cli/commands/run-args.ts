@@ -123,7 +123,10 @@ export function toDockerFlags(values: ParsedCommand['values']): DockerRunFlags {
     if (value !== undefined) (flags as Record<string, unknown>)[key] = value;
   }
   if (values['read-only'] === true) flags.readOnly = true;
-  const lists: [keyof DockerRunFlags, string][] = [['env', 'env'], ['capAdd', 'cap-add'], ['capDrop', 'cap-drop'], ['securityOpt', 'security-opt']];
+  if (values.tty === true) flags.tty = true;
+  const lists: [keyof DockerRunFlags, string][] = [
+    ['env', 'env'], ['capAdd', 'cap-add'], ['capDrop', 'cap-drop'], ['securityOpt', 'security-opt'], ['volume', 'volume'], ['tmpfs', 'tmpfs'],
+  ];
   for (const [key, name] of lists) {
     const value = list(values[name]);
     if (value !== undefined) (flags as Record<string, unknown>)[key] = value;

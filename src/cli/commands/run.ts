@@ -26,11 +26,6 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
   if (input === undefined) throw new GlassboxError('CLI_USAGE', 'run needs an image', { kind: 'user', hint: HINT });
   const json = options.json || values.json === true;
   const detach = values.detach === true;
-  for (const flag of ['volume', 'tmpfs'] as const) {
-    if (values[flag] !== undefined) {
-      throw new GlassboxError('RUN_UNSUPPORTED_FLAG', `--${flag} is not supported yet: gbx-run cannot mount volumes in this build`, { kind: 'user' });
-    }
-  }
   const flags = toDockerFlags(values);
   const kernel = await containerKernel(options);
   await loadContainers(kernel);
