@@ -101,6 +101,10 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     return 0;
   }
 
+  // React's development build checks every element and logs a performance measure per component
+  // render (a 20-30 ms frame, growing memory): the tour runs React's production build unless
+  // NODE_ENV says otherwise. It must be set before React loads.
+  process.env.NODE_ENV ??= 'production';
   // React, Ink and its layout engine (~50 MB) load only for the full screen, not for a transcript.
   const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('../../tui/App.js')]);
   // The player saves progress in the background; the last step's save must land before exit.
