@@ -9,7 +9,12 @@
 // real one with --kernel real (root). A real terminal adds its own drawing time on top.
 // A benchmark, not a test: it prints the figures and whether each meets its target.
 //
+// Also: keys on a resting lesson (the screen's own cost, wall and CPU per key), the longest
+// event-loop stall while steps ran (a key cannot be drawn during one), the peak RSS per step.
+//
 // Options: --lesson ID (default overlayfs), --kernel sim|real (default sim), --json.
+// Environment: GB_PROFILE=FILE writes a CPU profile of the resting-key phase; GB_DEBUG=1 prints
+// each timed key; GB_STEP_MS bounds one step (default 120000).
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
