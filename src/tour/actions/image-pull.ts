@@ -2,6 +2,7 @@ import path from 'node:path';
 import { startDemoRegistry } from '../../demo/demo-registry.js';
 import { shortDigest } from '../../oci/digest.js';
 import { pullImage } from '../../pull/index.js';
+import type { RequestLog } from '../../serve/registry-handler.js';
 import { openStore } from '../../store/store.js';
 import type { CallRecord } from '../types.js';
 import { defineAction, planned } from './define.js';
@@ -29,14 +30,14 @@ export const imagePull = defineAction<Record<string, never>>({
     const existing = peek(ctx, 'image');
     if (existing !== undefined) return pulledOutcome(existing.image.layers.map((l) => l.size), existing.reference, existing.image.manifestDescriptor.digest, 0, 0, existing.image.layers.length);
     const requests: CallRecord[] = [];
-    const demo = await startDemoRegistry({
-      root: path.join(ctx.workdir, 'demo-registry'),
-      onRequest: (log) => {
-        const call: CallRecord = { by: 'store', call: `http ${log.method}`, args: [normalizeRequestPath(log.path)], result: String(log.status), ms: log.ms };
-        requests.push(call);
-        update({ call });
-      },
-    });
+    const onRequest = (log: RequestLog): void => {
+      const call: CallRecord = { by: 'store', call: `http ${log.method}`, args: [normalizeRequestPath(log.path)], result: String(log.status), ms: log.ms };
+      requests.push(call);
+      update({ call });
+    };
+    // The demo image is built once into $GLASSBOX_HOME/demo-registry and served from there; where
+    // that cannot be written (a read-only home), it is built in the lesson's scratch directory.
+    const demo = await startDemoRegistry({ onRequest }).catch(() => startDemoRegistry({ root: path.join(ctx.workdir, 'demo-registry'), onRequest }));
     ctx.defer('stop the demo registry', () => demo.close());
     const { store } = await openStore({ root: path.join(ctx.workdir, 'images') });
     ctx.defer('close the image store', () => store.close());
