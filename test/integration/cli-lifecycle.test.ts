@@ -38,14 +38,14 @@ function cli(...args: string[]): Ran {
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
-function start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; err: () => string } {
+function start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; out: () => string; err: () => string } {
   const child = spawn(glassbox, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
-  return { child, done, err: () => err };
+  return { child, done, out: () => out, err: () => err };
 }
 
 /** A shell loop that holds the token in its command line, so a survivor can be found by it. */
@@ -135,8 +135,12 @@ if (gate.mode !== 'run') {
       expect(row).toMatchObject({ id, state: 'running' });
       expect(fs.readFileSync(`/proc/${row!.pid}/cmdline`, 'utf8')).toContain(token);
       await waitFor(() => cli('logs', 'web').out === 'hello\n', 'the log has hello');
+      // logs -f prints what there is, keeps following, and ends when the container does.
+      const follow = start(['logs', '-f', 'web']);
+      await waitFor(() => follow.out() === 'hello\n', 'logs -f printed what there was');
       const stop = cli('stop', '-t', '5', 'web');
       expect(stop.out).toBe('web\n');
+      expect(await follow.done).toEqual({ code: 0, out: 'hello\nbye\n', err: '' });
       expect(cli('logs', 'web').out).toBe('hello\nbye\n');
       expect(cli('ps', '-a').out).toMatch(/Exited \(0\) .* web$/m);
       expect(fs.existsSync(`/proc/${row!.pid}`)).toBe(false);
