@@ -26,6 +26,8 @@ export interface RenderSpec {
   /** mmdc's cli.js; default the one in node_modules (a devDependency). */
   cli?: string | null;
   timeoutMs?: number;
+  /** Stops mmdc (and so its browser); the outcome then says it was interrupted. */
+  signal?: AbortSignal;
 }
 
 // The docs' look (docs/diagrams/mermaid.config.json): Korean labels need a CJK font first, and
@@ -95,7 +97,8 @@ export async function renderMermaid(jobs: MermaidJob[], spec: RenderSpec = {}): 
     fs.writeFileSync(puppeteer, JSON.stringify({ executablePath: browser, headless: true, args }));
     // With Markdown input and an .svg output, mmdc writes d-1.svg, d-2.svg, … in block order.
     const stem = path.join(scratch, 'd.svg');
-    const result = await runMmdc(cli, ['--quiet', '-i', input, '-o', stem, '-c', config, '-p', puppeteer, '-b', 'white'], scratch, env, spec.timeoutMs ?? 120_000);
+    const result = await runMmdc(cli, ['--quiet', '-i', input, '-o', stem, '-c', config, '-p', puppeteer, '-b', 'white'], scratch, env, spec.timeoutMs ?? 120_000, spec.signal);
+    if (spec.signal?.aborted) return { rendered: false, reason: 'interrupted' };
     if (result.code !== 0) return { rendered: false, reason: `mmdc failed (${result.code}): ${summarize(result.output)}` };
     const outputs = jobs.map((_, index) => path.join(scratch, `d-${index + 1}.svg`));
     const missing = outputs.find((file) => !fs.existsSync(file));
@@ -108,15 +111,15 @@ export async function renderMermaid(jobs: MermaidJob[], spec: RenderSpec = {}): 
 }
 
 /**
-mmdc in its own process group, so that a timeout takes Chromium down with it (killing only mmdc
-would leave the browser it started running).
+mmdc, stopped with SIGINT on a timeout or an abort: puppeteer (which starts Chromium in a process
+group of its own) kills the browser on SIGINT and exits, and a Ctrl-C in the terminal reaches mmdc
+too, since it stays in our process group. SIGKILL only if it does not go.
 */
-function runMmdc(cli: string, args: string[], scratch: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | string; output: string }> {
+function runMmdc(cli: string, args: string[], scratch: string, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<{ code: number | string; output: string }> {
   return new Promise((resolve) => {
     // process.execPath: the Node 22 running glassbox, not whatever `node` the mmdc shim finds.
     const child = spawn(process.execPath, [cli, ...args], {
       cwd: scratch,
-      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Chromium's throwaway profile and caches go into the scratch dir, removed afterwards.
       env: { ...env, PUPPETEER_SKIP_DOWNLOAD: 'true', HOME: scratch, XDG_CONFIG_HOME: scratch, XDG_CACHE_HOME: scratch, TMPDIR: scratch },
@@ -124,21 +127,26 @@ function runMmdc(cli: string, args: string[], scratch: string, env: NodeJS.Proce
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      output += `\ntimed out after ${timeoutMs} ms`;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }, timeoutMs);
+    let killer: NodeJS.Timeout | undefined;
+    const stop = (why: string): void => {
+      output += `\n${why}`;
+      child.kill('SIGINT');
+      killer ??= setTimeout(() => child.kill('SIGKILL'), 5000);
+    };
+    const timer = setTimeout(() => stop(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const onAbort = (): void => stop('interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const done = (code: number | string): void => {
+      clearTimeout(timer);
+      clearTimeout(killer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve({ code, output });
+    };
     child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: 'spawn', output: error.message });
+      output += error.message;
+      done('spawn');
     });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? signal ?? 'unknown', output });
-    });
+    child.on('close', (code, sig) => done(code ?? sig ?? 'unknown'));
   });
 }

@@ -94,7 +94,8 @@ function asGlassboxError(error: unknown): GlassboxError {
   return GlassboxError.is(error) ? error : new GlassboxError('GB_INTERNAL', error instanceof Error ? error.message : String(error), { kind: 'bug', cause: error });
 }
 
-export async function writeReports(spec: ReportSpec): Promise<ReportsResult> {
+/** The reports written, or null when the rendering was interrupted (then nothing is written). */
+export async function writeReports(spec: ReportSpec): Promise<ReportsResult | null> {
   const lessons = loadLessons(spec.lessonsDir);
   const saved = listProgress(spec.home);
   const explicit = spec.lessons.length > 0;
@@ -128,10 +129,16 @@ export async function writeReports(spec: ReportSpec): Promise<ReportsResult> {
     });
   }
   const outDir = path.resolve(spec.outDir);
-  fs.mkdirSync(outDir, { recursive: true });
+  const created = fs.mkdirSync(outDir, { recursive: true });
   const jobs = plans.flatMap(({ plan }) => plan.diagrams.map((diagram) => ({ source: diagram.source, output: path.join(outDir, diagram.file) })));
   let render: RenderOutcome | null = null;
   if (jobs.length > 0) render = spec.render ? await renderMermaid(jobs, spec.renderer) : { rendered: false, reason: '--no-render' };
+  if (spec.renderer?.signal?.aborted) {
+    // Nothing stays: SVGs copied just before the Ctrl-C, and a folder this run made.
+    for (const job of jobs) fs.rmSync(job.output, { force: true });
+    if (created !== undefined) fs.rmSync(created, { recursive: true, force: true });
+    return null;
+  }
   const drawn = render?.rendered === true;
   // An SVG from an earlier run that this page no longer links would only mislead.
   if (!drawn) for (const job of jobs) fs.rmSync(job.output, { force: true });

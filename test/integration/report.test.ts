@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/cli/backend.js';
 import { runCli } from '../../src/cli/run.js';
+import { runReport as runReportCommand } from '../../src/cli/commands/report.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import type { Lesson, LessonStep } from '../../src/lessons/schema.js';
 import { runLessonHeadless } from '../../src/tour/headless.js';
@@ -124,6 +126,21 @@ function outsideFences(markdown: string): string {
     else if (fence === null) kept.push(line);
   }
   return kept.join('\n');
+}
+
+/** Command lines of the processes whose environment carries `marker` (not this one). */
+function markedProcesses(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`GLASSBOX_REPORT_MARKER=${marker}`)) continue;
+      found.push(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim());
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
 }
 
 const browser = findBrowser();
@@ -255,6 +272,47 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(markdown.split('\n').filter((line) => line.startsWith('| learner |'))).toHaveLength(1);
     expect(markdown).not.toMatch(/^line2/m);
   }, 240_000);
+
+  it.runIf(canRender)('Ctrl-C while Chromium draws stops it: exit 130, no file, no process, no scratch dir left', async () => {
+    const marker = `report-interrupt-${process.pid}-${Date.now()}`;
+    const out = path.join(tempDir('interrupt'), 'reports');
+    const signals = new EventEmitter();
+    const scratchBefore = new Set(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-')));
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (chunk) => (err += chunk));
+    const env = { GLASSBOX_HOME: process.env.GLASSBOX_HOME, GLASSBOX_REPORT_MARKER: process.env.GLASSBOX_REPORT_MARKER };
+    process.env.GLASSBOX_HOME = home;
+    // Every process mmdc starts inherits the marker, so a survivor can be found by it.
+    process.env.GLASSBOX_REPORT_MARKER = marker;
+    try {
+      // Once Chromium runs (a process carrying the marker besides mmdc), press Ctrl-C.
+      let pressed = 0;
+      const watcher = setInterval(() => {
+        if (markedProcesses(marker).some((command) => /chrom/i.test(command))) {
+          clearInterval(watcher);
+          pressed = performance.now();
+          signals.emit('SIGINT');
+        }
+      }, 50);
+      const code = await runReportCommand({ json: false, lang: 'en', kernel: 'auto', plain: false }, ['-o', out], { stdout: new PassThrough(), stderr }, signals);
+      clearInterval(watcher);
+      expect(pressed).toBeGreaterThan(0);
+      // At once: drawing these seven diagrams takes well over ten seconds here.
+      expect(performance.now() - pressed).toBeLessThan(4000);
+      expect(code, err).toBe(130);
+      expect(err).toBe('glassbox: interrupted, no report written\n');
+    } finally {
+      for (const [key, value] of Object.entries(env)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-') && !scratchBefore.has(name) && !scratch.some((dir) => dir.endsWith(name)))).toEqual([]);
+    for (let i = 0; i < 50 && markedProcesses(marker).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(markedProcesses(marker)).toEqual([]);
+  }, 120_000);
 
   it('without a browser keeps the mermaid sources and says how to render them', async () => {
     const out = tempDir('nobrowser');

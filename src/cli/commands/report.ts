@@ -9,7 +9,10 @@ import type { GlobalOptions } from '../run.js';
 `glassbox report [LESSON...] [-o DIR] [--learner NAME] [--all] [--no-render]`: lab reports a
 teacher collects, one Markdown file per lesson with its diagrams beside it.
 */
-export async function runReport(options: GlobalOptions, rest: string[], io: Io): Promise<number> {
+/** Exit status after Ctrl-C, as a shell's. */
+const INTERRUPTED_STATUS = 130;
+
+export async function runReport(options: GlobalOptions, rest: string[], io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     strict: true,
@@ -23,14 +26,28 @@ export async function runReport(options: GlobalOptions, rest: string[], io: Io):
   });
   const learner = values.learner?.trim() || undefined;
   const outDir = values.output ?? defaultReportDir(learner ?? learnerName());
-  const result = await writeReports({
-    lessons: positionals,
-    all: values.all ?? false,
-    outDir,
-    lang: options.lang,
-    render: !values['no-render'],
-    ...(learner === undefined ? {} : { learner }),
-  });
+  // Ctrl-C while Chromium draws: stop it, remove the scratch files, write nothing.
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  signals.once('SIGINT', stop);
+  let result;
+  try {
+    result = await writeReports({
+      lessons: positionals,
+      all: values.all ?? false,
+      outDir,
+      lang: options.lang,
+      render: !values['no-render'],
+      renderer: { signal: controller.signal },
+      ...(learner === undefined ? {} : { learner }),
+    });
+  } finally {
+    signals.removeListener('SIGINT', stop);
+  }
+  if (result === null) {
+    io.stderr.write(options.lang === 'ko' ? 'glassbox: 중단했습니다. 보고서를 쓰지 않았습니다\n' : 'glassbox: interrupted, no report written\n');
+    return INTERRUPTED_STATUS;
+  }
   if (options.json) {
     printJson(io, {
       outDir: result.outDir,
