@@ -20,6 +20,8 @@ function destination(flag: string, value: string, dest: string): string {
   if (!dest.startsWith('/')) throw bad(flag, value, `the container path ${dest} must be absolute`);
   const clean = path.posix.normalize(dest).replace(/\/+$/, '');
   if (clean === '' || clean === '/') throw bad(flag, value, 'the container path cannot be /');
+  // As runc: /proc is the container's procfs, with masked and read-only paths a mount could undo.
+  if (clean === '/proc' || clean.startsWith('/proc/')) throw bad(flag, value, 'mounts on /proc are not allowed');
   return clean;
 }
 

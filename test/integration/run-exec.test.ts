@@ -90,6 +90,21 @@ if (gate.mode !== 'run') {
       });
     });
 
+    it('exec -t gets a pty of the container\'s devpts', async () => {
+      await withRunning({}, async (container, spec) => {
+        const launched = await launchExec(execSpecFor(spec, container.launched.pid, ['/bin/sh', '-c', 'tty; echo $$'], { tty: true }), {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          beforeRelease: (pid) => placeInCgroups(h.kernel(), container.plan, pid),
+        });
+        h.track(launched.pid, launched.helperPid);
+        const [stdout, , result] = await Promise.all([collect(launched.stdout), collect(launched.stderr), launched.exited]);
+        expect(result.status).toBe(0);
+        const [tty, pid] = stdout.split('\r\n');
+        expect(tty).toBe('/dev/pts/0');
+        expect(Number(pid)).toBeGreaterThan(1);
+      });
+    });
+
     it('refuses to join a container still being built (before its pivot_root), instead of running in the host root', async () => {
       const spec = h.spec(['/bin/true']);
       let release: () => void = () => undefined;

@@ -38,6 +38,8 @@ describe('-v and --tmpfs', () => {
     expect(() => parseVolume(`${host}/missing:/data`)).toThrow(/bind source path does not exist: .*missing/);
     expect(() => parseVolume(`${host}:/`)).toThrow(/cannot be \//);
     expect(() => parseVolume(`${host}:data`)).toThrow(/must be absolute/);
+    expect(() => parseVolume(`${host}:/proc/sys`)).toThrow(/mounts on \/proc are not allowed/);
+    expect(() => parseTmpfs('/proc')).toThrow(/mounts on \/proc are not allowed/);
     expect(() => parseVolume(`${host}:/data:z`)).toThrow(/option z is not supported/);
   });
 
