@@ -75,8 +75,9 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
   const plan = state.rootfs!.plan;
   let launched: LaunchedContainer;
   try {
+    // The plan was written at create: a crash from here on finds the mount through it.
     applyOverlay(kernel, plan);
-    updateState(state, { rootfs: { plan, mounted: true } }, root);
+    state.rootfs = { plan, mounted: true };
     await pause('after-mount');
     const userName = state.config.flags.userName;
     if (typeof userName === 'string') Object.assign(state.spec.process, resolveUserName(plan.merged, userName));
@@ -90,12 +91,13 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
       stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
       beforeRelease: (pid) => {
         // Recorded before the child may run anything: a crash from here on finds both.
+        // Running from here on, as far as anyone reading the state can tell: one write, not two.
         const helper = parentOf(pid);
-        updateState(state, { processes: { ...state.processes, init: identityOf(pid), ...(helper === undefined ? {} : { helper: identityOf(helper) }) } }, root);
+        const processes = { ...state.processes, init: identityOf(pid), ...(helper === undefined ? {} : { helper: identityOf(helper) }) };
+        updateState(state, { status: 'running', startedAt: new Date().toISOString(), processes }, root);
         placeInCgroups(kernel, cgroups, pid);
       },
     });
-    updateState(state, { status: 'running', startedAt: new Date().toISOString() }, root);
     await pause('after-launch');
   } catch (error) {
     await abandon(kernel, state, root);
