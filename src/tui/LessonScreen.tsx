@@ -72,13 +72,16 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
 
   const grid = layoutPanes(width, height - 2);
   const inner = { left: grid.left - 4, right: grid.right - 4 };
-  const planned = useMemo(() => {
+  // Planned again whenever a step finishes: a plan may name what earlier steps made (paths, pids).
+  const finished = runner.steps.filter((entry) => entry.status === 'done' || entry.status === 'failed').length;
+  const planned = useMemo((): ViewLine[] => {
     try {
-      return session.plan(current);
-    } catch {
-      return [];
+      return plannedLines(session.plan(current), lang, inner.left);
+    } catch (error) {
+      // Said, not hidden: an empty plan would claim the step makes no calls.
+      return [line(seg(error instanceof Error ? error.message : String(error), 'warn'))];
     }
-  }, [session, current]);
+  }, [session, current, finished, lang, inner.left]);
 
   // Only what changed is laid out again: a key press must not re-wrap a thousand-call log.
   const calls = state?.calls;
@@ -96,7 +99,7 @@ export function LessonScreen(props: LessonScreenProps): React.JSX.Element {
           ...(state.catchingUp ? { catchingUp: true } : {}),
         })
       : [line(seg(t(S.noSteps), 'dim'))],
-    2: plannedLines(planned, lang, inner.left),
+    2: planned,
     3: logLines,
     4: viewLines,
   };

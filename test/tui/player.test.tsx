@@ -212,6 +212,18 @@ describe('the lesson player', () => {
     expect(saved).toHaveLength(1);
   });
 
+  it('plans again once a step ran, and says why when a plan cannot be made', async () => {
+    const session = createFakeSession();
+    session.plan = (step) => {
+      if (step === 2) throw new Error('no container yet: run the steps before');
+      return [{ call: 'readlink', args: [`/proc/${session.ran.length > 0 ? 4242 : '<pid>'}/ns/pid`], by: 'node' }];
+    };
+    const { press } = await openPlayer({ session });
+    expect(await press()).toContain('readlink(/proc/<pid>/ns/pid)');
+    expect(await press('r')).toContain('readlink(/proc/4242/ns/pid)');
+    expect(await press('n', 'n')).toContain('no container yet: run the');
+  });
+
   it('Esc cancels a question without running anything', async () => {
     const { press, session } = await openPlayer();
     await press('n', 'r');
