@@ -164,11 +164,18 @@ static bool child_exited(pid_t child)
 	return waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child;
 }
 
+/*
+Input waits in `pending` until the master takes it, and stdin is not read meanwhile: a
+blocking write to a full pty while the program is blocked writing its output to us would
+never end.
+*/
 void relay_pty(int master, pid_t child)
 {
 	struct sigaction sa = { .sa_handler = wake, .sa_flags = SA_RESTART };
 	struct pollfd fds[3];
-	char buffer[16384], byte;
+	char pending[16384], byte;
+	ssize_t pending_length = 0, pending_at = 0;
+	int input = 0;
 
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		fail(125, "failed to create the relay's wake-up pipe");
@@ -183,23 +190,32 @@ void relay_pty(int master, pid_t child)
 		channel_on_fail(restore_terminal);
 	}
 	copy_window_size(master);
-	fds[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	fds[0] = (struct pollfd){ .fd = input, .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = master, .events = POLLIN };
 	fds[2] = (struct pollfd){ .fd = wake_pipe[0], .events = POLLIN };
 	while (!child_exited(child)) {
+		/* stdin is read only when what it gave last has gone to the master. */
+		fds[0].fd = input >= 0 && pending_length == 0 ? input : -1;
+		fds[1].events = POLLIN | (pending_length > 0 ? POLLOUT : 0);
 		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fail(125, "failed to wait for the pty");
 		}
-		if (fds[0].revents) {
-			ssize_t got = read(0, buffer, sizeof buffer);
+		if (fds[0].fd >= 0 && fds[0].revents) {
+			ssize_t got = read(input, pending, sizeof pending);
 			if (got <= 0 && !(got < 0 && errno == EINTR))
-				fds[0].fd = -1; /* stdin ended: the container keeps its terminal */
+				input = -1; /* stdin ended: the container keeps its terminal */
 			else if (got > 0)
-				write_all(master, buffer, got);
+				pending_length = got, pending_at = 0;
 		}
-		if (fds[1].revents && !drain_master(master, true))
+		if (pending_length > 0 && (fds[1].revents & POLLOUT)) {
+			ssize_t done = write(master, pending + pending_at, (size_t)(pending_length - pending_at));
+			if (done > 0 && (pending_at += done) == pending_length)
+				pending_length = 0;
+		}
+		if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !drain_master(master, true))
 			break;
 		if (fds[2].revents)
 			while (read(wake_pipe[0], &byte, 1) == 1)
@@ -207,7 +223,6 @@ void relay_pty(int master, pid_t child)
 					copy_window_size(master);
 	}
 	/* The process is gone (or its terminal is): what it wrote last is still in the master. */
-	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	drain_master(master, false);
 	close(master);
 	restore_terminal();

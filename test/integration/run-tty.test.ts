@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeSpec } from '../../src/container/launch-protocol.js';
 import { nativeBinary } from '../../src/native/paths.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
-import { useRunHarness } from './run-harness.js';
+import { collect, useRunHarness } from './run-harness.js';
 
 const gate = await realKernelGate();
 const ready = nativeBinary('gbx-run') !== undefined && fs.existsSync('/bin/busybox') && fs.existsSync('/usr/bin/script');
@@ -75,6 +75,20 @@ if (gate.mode !== 'run') {
       expect(ran.steps.map((s) => s.op)).toEqual(expect.arrayContaining(['sendmsg', 'setsid', 'dup2']));
       expect(ran.steps.find((s) => s.op === 'ioctl' && s.args.request === 'TIOCSCTTY')).toMatchObject({ ret: 0 });
     });
+
+    it('relays stdin to the pty, even more of it than a pty holds while the program answers every line', async () => {
+      const spec = h.spec(['/bin/sh', '-c', 'n=0; while read l; do [ "$l" = END ] && { echo "lines=$n"; exit 0; }; n=$((n+1)); echo "$l"; done'], { tty: true });
+      const container = await h.start(spec, 'pipe');
+      const output = collect(container.launched.stdout);
+      const line = `${'x'.repeat(99)}\n`;
+      // 200 kB in: far above the pty's buffers, with as much coming back (the echo and the answer).
+      container.launched.stdin!.end(`${line.repeat(2000)}END\n`);
+      const [text, result] = await Promise.all([output, container.wait()]);
+      expect(result.status).toBe(0);
+      expect(text).toMatch(/lines=2000\r\n/);
+      // Every byte twice, the pty's echo and the answer (interleaved as a terminal shows them): none lost.
+      expect(text.replace(/[^x]/g, '').length).toBe(2 * 2000 * 99);
+    }, 30_000);
 
     it('passes the exit status through and leaves no process when the program ends with a child holding the pty', async () => {
       const ran = await h.run(['/bin/sh', '-c', 'sleep 30 & echo started; exit 3'], { tty: true });
