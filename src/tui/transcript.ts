@@ -58,7 +58,11 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
       write(`${t(S.whatHappens)}:`);
       prose(t(step.what));
       write(`${t(S.panePlanned)}:`);
-      block(linesText(plannedLines(session.plan(index), lang, unwrapped)));
+      try {
+        block(linesText(plannedLines(session.plan(index), lang, unwrapped)));
+      } catch (error) {
+        block([error instanceof Error ? error.message : String(error)]);
+      }
       if (step.predict) {
         write(`${t(S.predict)}:`);
         prose(t(step.predict.question));

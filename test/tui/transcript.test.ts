@@ -43,6 +43,18 @@ describe('the plain transcript', () => {
     expect(session.teardowns).toBe(1);
   });
 
+  it('prints why a plan could not be made and runs the step anyway', async () => {
+    const session = createFakeSession();
+    session.plan = () => {
+      throw new Error('no image yet');
+    };
+    const lines: string[] = [];
+    const result = await printTranscript(fakeLesson, session, { lang: 'en', write: (line) => lines.push(line) });
+    expect(lines.join('\n')).toContain('Planned calls:\n  no image yet');
+    expect(result.failedAt).toBeNull();
+    expect(session.ran).toEqual([0, 1, 2]);
+  });
+
   it('tears down when a step throws, and prints Korean wrapped to the width', async () => {
     const session = createFakeSession();
     session.run = async () => {
