@@ -1,11 +1,45 @@
-import { Agent } from 'undici';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import type { Agent, Dispatcher } from 'undici';
 
 /**
 The one place glassbox opens HTTP connections (undici, the lint rule keeps it here).
 Redirects are not followed by the transport: the registry client follows them itself so that
 it can drop credentials when a redirect leaves the registry's origin.
 */
+
+type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+
+export interface UndiciParts {
+  Agent: typeof Agent;
+  request: RequestFunction;
+  /** `parts`: the two modules used; `package`: undici's index, after a layout change. */
+  from: 'parts' | 'package';
+}
+
+let undici: UndiciParts | undefined;
+
+/**
+undici's index loads all of it (fetch, WebSocket, caches, mocks, a SQLite store: ~110
+modules, ~200 ms of CPU, more than a quarter of a whole `glassbox pull` of 100 MB). The
+pull needs the Agent and `request`, which load ~20. undici has no `exports` map, so the
+files can be required by path; should a release move them, the whole package still works.
+*/
+export function loadUndici(): UndiciParts {
+  if (undici !== undefined) return undici;
+  const require = createRequire(import.meta.url);
+  try {
+    undici = {
+      Agent: require('undici/lib/dispatcher/agent.js') as typeof Agent,
+      request: require('undici/lib/api/api-request.js') as RequestFunction,
+      from: 'parts',
+    };
+  } catch {
+    const whole = require('undici') as typeof import('undici');
+    undici = { Agent: whole.Agent, request: whole.Dispatcher.prototype.request as RequestFunction, from: 'package' };
+  }
+  return undici;
+}
 export interface HttpTransportOptions {
   /** No response headers, or no body bytes, for this long: the request fails as stalled. */
   stallTimeoutMs: number;
@@ -36,9 +70,12 @@ export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
 export class HttpTransport {
   readonly options: HttpTransportOptions;
   private readonly agent: Agent;
+  private readonly send: RequestFunction;
 
   constructor(options: Partial<HttpTransportOptions> = {}) {
     this.options = { ...DEFAULT_HTTP_OPTIONS, ...options };
+    const { Agent, request } = loadUndici();
+    this.send = request;
     this.agent = new Agent({
       connections: this.options.connections,
       headersTimeout: this.options.stallTimeoutMs,
@@ -48,7 +85,7 @@ export class HttpTransport {
   }
 
   async request(url: URL, init: HttpRequest = {}): Promise<HttpResponse> {
-    const response = await this.agent.request({
+    const response = await this.send.call(this.agent, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: init.method ?? 'GET',

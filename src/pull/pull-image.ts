@@ -110,11 +110,29 @@ export async function pullImage(referenceText: string, sink: BlobSink, options: 
     // Blobs are content-addressed, so the config may land while layers download: only the name must wait.
     const storingConfig = storeBytes(sink, image.config, configBytes);
     storingConfig.catch(() => abort.abort());
+    // A layer's commit (fsync, rename) runs outside its download slot: the next layer's
+    // download starts while the disk catches up, instead of waiting for it.
+    const committing: Promise<void>[] = [];
+    let commitFailure: { error: unknown } | undefined;
+    const startCommit = (commit: Promise<void>): void => {
+      committing.push(
+        commit.catch((error: unknown) => {
+          commitFailure ??= { error };
+          abort.abort();
+        }),
+      );
+    };
+    let downloadFailure: { error: unknown } | undefined;
     try {
-      await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal), () => abort.abort());
-    } finally {
-      await storingConfig.catch(() => undefined);
+      await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal, startCommit), () => abort.abort());
+    } catch (error) {
+      downloadFailure = { error };
     }
+    await Promise.all(committing);
+    await storingConfig.catch(() => undefined);
+    // The first failure is the news; aborts it caused in the others are not.
+    const failure = commitFailure ?? downloadFailure;
+    if (failure !== undefined) throw failure.error;
     await storingConfig;
     await Promise.all([
       storeBytes(sink, manifest.descriptor, manifest.bytes),
@@ -155,6 +173,7 @@ async function pullLayer(
   emit: (event: PullEvent) => void,
   counts: { downloaded: number; reused: number },
   signal: AbortSignal,
+  startCommit: (commit: Promise<void>) => void,
 ): Promise<void> {
   const base = { type: 'layer' as const, digest: layer.digest, size: layer.size };
   if (await sink.has(layer.digest)) {
@@ -178,14 +197,22 @@ async function pullLayer(
         emit({ ...base, received: at, state: kind === 'resume' ? 'resuming' : 'restarting', reason });
       },
     });
-    emit({ ...base, received: layer.size, state: 'verifying' });
-    await writer.commit();
-    emit({ ...base, received: layer.size, state: 'done' });
   } catch (error) {
     await writer.abort();
     emit({ ...base, received, state: 'failed', reason: error instanceof Error ? error.message : String(error) });
     throw error;
   }
+  emit({ ...base, received: layer.size, state: 'verifying' });
+  startCommit(
+    writer.commit().then(
+      () => emit({ ...base, received: layer.size, state: 'done' }),
+      async (error: unknown) => {
+        await writer.abort();
+        emit({ ...base, received, state: 'failed', reason: error instanceof Error ? error.message : String(error) });
+        throw error;
+      },
+    ),
+  );
 }
 
 async function fetchConfig(client: RegistryClient, repository: string, descriptor: Descriptor, signal: AbortSignal): Promise<Buffer> {

@@ -5,7 +5,7 @@ import { GlassboxError } from '../errors.js';
 import { digestHex, shortDigest } from '../oci/digest.js';
 import type { BlobWriter } from '../pull/blob-sink.js';
 import type { StorePaths } from './layout.js';
-import { fsyncDir, tempName } from './temp-files.js';
+import { tempName } from './temp-files.js';
 
 /**
 One blob on its way into the store: bytes go to `.glassbox/tmp/<name>` and through a
@@ -44,6 +44,8 @@ export class FileBlobWriter implements BlobWriter {
   #pendingBytes = 0;
   /** undefined when the caller verifies (ExpectedBlob.verifiedByCaller) */
   #hash: Hash | undefined;
+  /** the batch being written while the next one fills (its failure is reported by the next call) */
+  #inflight: Promise<void> | undefined;
   #handle: fs.promises.FileHandle | undefined;
   #state: 'open' | 'committed' | 'aborted' = 'open';
   #digest: string | undefined;
@@ -90,10 +92,24 @@ export class FileBlobWriter implements BlobWriter {
     // calls and thread-pool round trips, and, unlike a batch buffer, copies nothing.
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.byteLength;
-    if (this.#pendingBytes >= BATCH_BYTES) await this.#flush();
+    if (this.#pendingBytes < BATCH_BYTES) return;
+    // One batch on its way to the disk while the next fills: the caller keeps reading the
+    // socket instead of waiting for each write (and for the event loop to hear of it).
+    // Backpressure: never more than two batches held.
+    await this.#settle();
+    this.#inflight = this.#flush();
+    this.#inflight.catch(() => undefined);
+  }
+
+  /** Waits for the batch in flight; its error, if any, is thrown here. */
+  async #settle(): Promise<void> {
+    const inflight = this.#inflight;
+    this.#inflight = undefined;
+    await inflight;
   }
 
   async reset(): Promise<void> {
+    await this.#settle();
     await this.#openHandle().truncate(0);
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -129,6 +145,7 @@ export class FileBlobWriter implements BlobWriter {
   }
 
   async commit(): Promise<void> {
+    await this.#settle();
     await this.#flush();
     const handle = this.#openHandle();
     const actual = this.#hash === undefined ? this.expected.digest! : `sha256:${this.#hash.digest('hex')}`;
@@ -146,9 +163,10 @@ export class FileBlobWriter implements BlobWriter {
     this.#handle = undefined;
     const target = blobPath(this.paths, actual);
     // Another pull may have committed the same digest meanwhile: same bytes, and rename
-    // replaces atomically, so readers see one complete file either way.
+    // replaces atomically, so readers see one complete file either way. The directory is
+    // not fsynced here but once before index.json names anything (writeLayoutIndex): a crash
+    // may lose the new name, never show a name with less than the whole file behind it.
     await fs.promises.rename(this.temp, target);
-    fsyncDir(this.paths.sha256Dir);
     this.#state = 'committed';
     this.#digest = actual;
   }
@@ -158,6 +176,8 @@ export class FileBlobWriter implements BlobWriter {
     this.#state = 'aborted';
     const handle = this.#handle;
     this.#handle = undefined;
+    await this.#inflight?.catch(() => undefined);
+    this.#inflight = undefined;
     await handle?.close().catch(() => undefined);
     await fs.promises.rm(this.temp, { force: true });
   }

@@ -4,7 +4,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { checkDescriptor, checkObject } from '../oci/descriptor-check.js';
 import { MEDIA } from '../oci/media-types.js';
 import type { StorePaths } from './layout.js';
-import { writeFileAtomic } from './temp-files.js';
+import { fsyncDir, writeFileAtomic } from './temp-files.js';
 
 /**
 index.json: the store's table of contents. Each entry is a descriptor of an image manifest
@@ -66,8 +66,12 @@ export function parseLayoutIndex(text: string, where: string): LayoutIndex {
   }
 }
 
-/** Call with the store lock held. */
+/**
+Call with the store lock held. Blob commits rename without fsyncing the directory; this one
+fsync makes every name in `blobs/sha256` durable before the index can point at it.
+*/
 export function writeLayoutIndex(paths: StorePaths, index: LayoutIndex): void {
+  fsyncDir(paths.sha256Dir);
   writeFileAtomic(paths.indexFile, `${JSON.stringify(index, null, 2)}\n`);
 }
 
