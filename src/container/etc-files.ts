@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EtcFiles } from './spec.js';
+import type { ContainerSpec, EtcFiles } from './spec.js';
 
 /**
 The container's /etc/hostname, /etc/hosts and /etc/resolv.conf, written as files of its
@@ -65,4 +65,14 @@ export function writeEtcFiles(dir: string, plan: EtcFilesPlan): Required<EtcFile
   fs.writeFileSync(files.hosts, hostsFile(plan.hostname), { mode: 0o644 });
   fs.writeFileSync(files.resolv, resolvConfFor(hostResolv, plan.privateNetwork), { mode: 0o644 });
   return files;
+}
+
+/** Writes the files for a spec (its hostname, private network when it has a net namespace) and sets spec.etcFiles. */
+export function attachEtcFiles(spec: ContainerSpec, dir: string, hostResolvConf?: string): ContainerSpec {
+  spec.etcFiles = writeEtcFiles(dir, {
+    hostname: spec.hostname ?? spec.id.slice(0, 12),
+    privateNetwork: spec.namespaces.includes('net'),
+    ...(hostResolvConf === undefined ? {} : { hostResolvConf }),
+  });
+  return spec;
 }

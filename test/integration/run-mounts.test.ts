@@ -119,6 +119,16 @@ if (gate.mode !== 'run') {
       expect(fs.readFileSync(files.hosts, 'utf8')).toMatch(/edited\n$/);
     });
 
+    it('gbx-run itself refuses a mount option it does not know, naming it', async () => {
+      const volume = h.scratch();
+      // Refused while reading the spec, before the clone: the launch itself fails.
+      await expect(
+        h.run(['/bin/true'], { volume: [`${volume}:/data`] }, (spec) => {
+          spec.mounts![0]!.options = ['rbind', 'size=1m'];
+        }),
+      ).rejects.toThrow(/gbx-run: failed to parse the spec: mount option size=1m is not one gbx-run knows for bind/);
+    });
+
     it('keeps a volume writable on a --read-only root', async () => {
       const volume = h.scratch(0o777);
       const ran = await h.run(['/bin/sh', '-c', 'echo ok > /data/f; echo x > /f; echo root=$?'], { readOnly: true, volume: [`${volume}:/data`] }, (spec) => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerFlagsToSpec } from '../../src/container/docker-flags.js';
-import { hostsFile, resolvConfFor, writeEtcFiles } from '../../src/container/etc-files.js';
+import { attachEtcFiles, hostsFile, resolvConfFor, writeEtcFiles } from '../../src/container/etc-files.js';
 import { execSpecFor } from '../../src/container/exec-spec.js';
 import { checkIdMap, formatIdMap, writeIdMaps } from '../../src/container/id-maps.js';
 import { encodeExecSpec, encodeSpec } from '../../src/container/launch-protocol.js';
@@ -82,6 +82,21 @@ describe('the /etc files', () => {
     expect(hostsFile('web1').split('\n')).toEqual(expect.arrayContaining(['127.0.0.1\tlocalhost', '127.0.1.1\tweb1']));
     expect(fs.readFileSync(files.resolv, 'utf8')).toBe('nameserver 10.0.0.2\n');
     expect(path.dirname(files.resolv)).toBe(dir);
+  });
+});
+
+describe('attachEtcFiles', () => {
+  it('uses the spec\'s hostname, and the host\'s resolvers unfiltered when the network is the host\'s', () => {
+    const resolv = path.join(tempDir(), 'resolv.conf');
+    fs.writeFileSync(resolv, 'nameserver 127.0.0.53\n');
+    const spec = attachEtcFiles(dockerFlagsToSpec('0123456789abcdef', '/r', ['sh'], { hostname: 'h1' }), tempDir(), resolv);
+    expect(fs.readFileSync(spec.etcFiles!.hostname!, 'utf8')).toBe('h1\n');
+    expect(fs.readFileSync(spec.etcFiles!.resolv!, 'utf8')).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    const hostNet = dockerFlagsToSpec('0123456789abcdef', '/r', ['sh'], {});
+    hostNet.namespaces = hostNet.namespaces.filter((ns) => ns !== 'net');
+    attachEtcFiles(hostNet, tempDir(), resolv);
+    expect(fs.readFileSync(hostNet.etcFiles!.resolv!, 'utf8')).toBe('nameserver 127.0.0.53\n');
+    expect(fs.readFileSync(hostNet.etcFiles!.hostname!, 'utf8')).toBe('0123456789ab\n');
   });
 });
 
