@@ -7,10 +7,7 @@ export const R = {
   lesson: { en: 'lesson', ko: '수업' },
   kernel: { en: 'kernel', ko: '커널' },
   kernelReal: { en: 'REAL: the steps ran on the real Linux kernel of this machine', ko: 'REAL: 이 컴퓨터의 실제 Linux 커널에서 실행했습니다' },
-  kernelSimulated: {
-    en: 'SIMULATED: the steps ran on glassbox’s model of the Linux kernel (no root, or not Linux)',
-    ko: 'SIMULATED: glassbox의 Linux 커널 모델에서 실행했습니다(root가 아니거나 Linux가 아님)',
-  },
+  kernelSimulated: { en: 'SIMULATED: the steps ran on glassbox’s model of the Linux kernel', ko: 'SIMULATED: glassbox의 Linux 커널 모델에서 실행했습니다' },
   started: { en: 'started', ko: '시작' },
   lastStep: { en: 'last step run', ko: '마지막 단계 실행' },
   finished: { en: 'finished', ko: '마침' },

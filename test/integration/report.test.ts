@@ -13,7 +13,7 @@ import { runLessonHeadless } from '../../src/tour/headless.js';
 import { recordStep, saveProgress, startProgress } from '../../src/tour/progress.js';
 import type { LessonProgress, StepOutcome } from '../../src/tour/types.js';
 import { checkPrediction } from '../../src/tui/predict.js';
-import { findBrowser, findMermaidCli } from '../../src/report/render-mermaid.js';
+import { findBrowser, findMermaidCli, renderMermaid } from '../../src/report/render-mermaid.js';
 import { escapeMarkdown } from '../../src/report/markdown-text.js';
 import { diffHostState, snapshotHostState } from '../helpers/host-state.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
@@ -312,6 +312,23 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-') && !scratchBefore.has(name) && !scratch.some((dir) => dir.endsWith(name)))).toEqual([]);
     for (let i = 0; i < 50 && markedProcesses(marker).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(markedProcesses(marker)).toEqual([]);
+  }, 120_000);
+
+  it.runIf(canRender)('renders each source to its own file, and on a parse error none, with mermaid’s message', async () => {
+    const dir = tempDir('render');
+    const jobs = ['first', 'second', 'third'].map((word) => ({ source: `flowchart LR\n  a[${JSON.stringify(word)}]`, output: path.join(dir, `${word}.svg`) }));
+    const done = await renderMermaid(jobs);
+    expect(done.rendered, JSON.stringify(done)).toBe(true);
+    for (const word of ['first', 'second', 'third']) expect(svgText(fs.readFileSync(path.join(dir, `${word}.svg`), 'utf8'))).toContain(word);
+    const broken = path.join(dir, 'broken');
+    fs.mkdirSync(broken);
+    const failed = await renderMermaid([
+      { source: 'flowchart LR\n  a["fine"]', output: path.join(broken, 'fine.svg') },
+      { source: 'flowchart LR\n  a["unclosed', output: path.join(broken, 'bad.svg') },
+    ]);
+    expect(failed.rendered).toBe(false);
+    expect(failed.rendered ? '' : failed.reason).toMatch(/^mmdc failed \(1\): .*(Parse error|Lexical error|Expecting)/i);
+    expect(fs.readdirSync(broken)).toEqual([]);
   }, 120_000);
 
   it('without a browser keeps the mermaid sources and says how to render them', async () => {
