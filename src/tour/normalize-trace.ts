@@ -108,8 +108,11 @@ function hostOwned(record: CallRecord): boolean {
 
 const PID_ARGS = /^(pid|child|ppid)=\d+$/;
 
-/** Figures of the container-vs-VM comparison: measured on the real side, recorded on the simulated one. */
-const MEASURED = new Set(['startupRatio', 'memoryRatio', 'origin']);
+/**
+Figures that depend on the machine's load or were measured on one side only: the container-vs-VM
+ratios, and the CPU share a burner got (a quota is a ceiling; a busy host gives less).
+*/
+const MEASURED = new Set(['startupRatio', 'memoryRatio', 'origin', 'cpuShare']);
 
 function normalizeCall(record: CallRecord, text: (value: string) => string): string {
   const args = record.args.map((arg) => (PID_ARGS.test(arg) ? arg.replace(/\d+$/, '<pid>') : text(arg)));

@@ -45,7 +45,7 @@ describe('tour session', () => {
       const facts = Object.fromEntries(trace.steps.map((s) => [s.id, s.result.outcome!.facts]));
       expect(facts.oom).toMatchObject({ exitStatus: 137, oomKilled: true, limitMiB: 32 });
       expect(facts.forks).toMatchObject({ forkErrno: 'EAGAIN', forked: 19, pidsMax: 20, pidsRefused: true });
-      expect(facts.cpu).toMatchObject({ cpuShare: 0.5, throttled: true });
+      expect(facts.cpu).toMatchObject({ cpuShare: 0.5, overQuota: false, throttled: true });
       const view = trace.steps[1]!.result.outcome!.view;
       expect(view).toMatchObject({ kind: 'cgroups', layout, limits: [{ resource: 'memory', v1: 'memory.limit_in_bytes', v2: 'memory.max' }] });
       expect(leftovers(sim.kernel)).toEqual([]);

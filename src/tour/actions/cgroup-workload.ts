@@ -33,7 +33,7 @@ export const cgroupWorkload = defineAction<WorkloadArgs>({
     count: { type: 'number', min: 1, max: 100000 },
     seconds: { type: 'number', min: 1, max: 30 },
   },
-  facts: ['exitStatus', 'oomKilled', 'oomKills', 'pidsRefused', 'forked', 'forkErrno', 'touchedMiB', 'cpuShare', 'throttled', 'limitMiB', 'pidsMax'],
+  facts: ['exitStatus', 'oomKilled', 'oomKills', 'pidsRefused', 'forked', 'forkErrno', 'touchedMiB', 'cpuShare', 'overQuota', 'throttled', 'limitMiB', 'pidsMax'],
   views: ['cgroups'],
   requires: (args) => containerNeeds({ ...args, namespaces: ['mnt', 'pid'] }),
   plan: (args) => {
@@ -77,6 +77,8 @@ export const cgroupWorkload = defineAction<WorkloadArgs>({
         forkErrno: value('errno') ?? 'none',
         touchedMiB: Math.floor(Number(value('touched') ?? 0) / 2 ** 20),
         cpuShare: Number.isFinite(cpu / wall) ? Math.round((cpu / wall) * 10) / 10 : -1,
+        // A quota is a ceiling: on a busy machine the burner gets less, never more (10% for accounting).
+        overQuota: args.cpus !== undefined && Number.isFinite(cpu / wall) && cpu / wall > Number(args.cpus) * 1.1,
         throttled: view.usage.throttledUsec.some((usec) => usec > 0),
         limitMiB: view.limitsNow.memoryBytes === null ? -1 : Math.round(view.limitsNow.memoryBytes / 2 ** 20),
         pidsMax: view.limitsNow.pidsMax ?? -1,
