@@ -92,6 +92,15 @@ if (gate.mode !== 'run') {
       }
     });
 
+    it('gives a pty with -t in a user namespace too (devpts mounted by the namespace\'s root)', async () => {
+      const ran = await h.run(['/bin/sh', '-c', 'tty; /bin/busybox stat -c %u /dev/pts/0'], { tty: true }, (spec) => {
+        spec.userns = USERNS;
+        chownTree(spec.rootfs, BASE);
+      });
+      expect(ran.status, ran.stdout).toBe(0);
+      expect(ran.stdout).toBe('/dev/pts/0\r\n0\r\n');
+    });
+
     it('refuses maps the kernel would reject, before anything runs', async () => {
       await expect(
         h.run(['/bin/true'], {}, (spec) => {
