@@ -101,8 +101,14 @@ int open_in_root(int root, const char *path, bool create, bool want_dir, char **
 				goto failed;
 			fd = openat(w.fds[w.depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		}
-		if (fd < 0 || fstat(fd, &st) < 0)
+		if (fd < 0)
 			goto failed;
+		if (fstat(fd, &st) < 0) {
+			err = errno;
+			close(fd);
+			errno = err;
+			goto failed;
+		}
 		if (S_ISLNK(st.st_mode)) {
 			/* The link's text is a path in the container: walked again, inside the root. */
 			ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
