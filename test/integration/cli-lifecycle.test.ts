@@ -91,6 +91,14 @@ if (gate.mode !== 'run') {
       expect(ran.err).toContain("Unable to find image 'demo' locally");
       // --rm: nothing is kept.
       expect(ids()).toEqual([]);
+      // The layer stack was checked once; the next runs take the short road, and without the
+      // marker the long one again (which writes it back).
+      const markers = path.join(home, 'containers', '.checked-chains');
+      expect(fs.readdirSync(markers)).toHaveLength(1);
+      expect(cli('run', '--rm', 'demo', 'true').code).toBe(0);
+      fs.rmSync(markers, { recursive: true });
+      expect(cli('run', '--rm', 'demo', 'true').code).toBe(0);
+      expect(fs.readdirSync(markers)).toHaveLength(1);
     });
 
     it('keeps an exited container for ps -a, inspect and diff, until rm', () => {

@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandArgs, RUN_FLAGS, toDockerFlags } from '../../src/cli/commands/run-args.js';
+import { chainId, layerDirs } from '../../src/cli/commands/run-image.js';
+import { layerPaths } from '../../src/unpack/index.js';
 import { formatStatus } from '../../src/cli/commands/ps.js';
 import { parseGlobal } from '../../src/cli/run.js';
 import { parseSignal } from '../../src/container/control.js';
@@ -191,5 +193,24 @@ describe('ps STATUS and signals', () => {
     expect(parseSignal('SIGKILL')).toBe('SIGKILL');
     expect(parseSignal('9')).toBe('SIGKILL');
     expect(() => parseSignal('NOPE')).toThrow('invalid signal: NOPE');
+  });
+});
+
+describe('the short road to unpacked layers', () => {
+  const a = `sha256:${'a'.repeat(64)}`;
+  const b = `sha256:${'b'.repeat(64)}`;
+
+  it('finds layers where unpack puts them', () => {
+    const { diff, info } = layerPaths('/x/layers', a);
+    expect(layerDirs('/x/layers', a)).toEqual({ diff, info });
+  });
+
+  it('names a stack by Docker\'s ChainID: order matters, one layer is its own diff_id', () => {
+    expect(chainId([a])).toBe(a);
+    // sha256("sha256:aaa… sha256:bbb…"), as Docker computes it; checked with coreutils.
+    const sum = spawnSync('sha256sum', { input: `${a} ${b}`, encoding: 'utf8' }).stdout.split(' ')[0];
+    expect(chainId([a, b])).toBe(`sha256:${sum}`);
+    expect(chainId([a, b, a])).not.toBe(chainId([a, b]));
+    expect(chainId([a, b])).not.toBe(chainId([b, a]));
   });
 });

@@ -1,12 +1,14 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlassboxError } from '../../errors.js';
 import type { Kernel } from '../../kernel/types.js';
+import { digestHex } from '../../oci/digest.js';
 import { parseReference } from '../../oci/reference.js';
-import { glassboxHome } from '../../store/layout.js';
-import type { ResolvedImage } from '../../store/read-image.js';
-import { openStore, type ImageStore } from '../../store/store.js';
-import { createLayerFs, unpackImage } from '../../unpack/index.js';
+import { readLayoutIndex } from '../../store/index-file.js';
+import { defaultStoreRoot, glassboxHome, storePaths } from '../../store/layout.js';
+import { findEntries, resolveEntry, type ResolvedImage } from '../../store/read-image.js';
+import type { ImageStore } from '../../store/store.js';
 import type { Io } from '../output.js';
 
 /**
@@ -14,6 +16,13 @@ The image half of `run`: find the image in the store, pull it when it is missing
 run does, with its "Unable to find image" line on stderr; the demo image is built here instead,
 so `glassbox run demo` works offline), then unpack its layers into the shared layer store
 ($GLASSBOX_HOME/layers; a layer already there is reused).
+
+The usual case, an image already stored and unpacked, takes a short road: the store's index is
+read without its lock or lease (it is replaced atomically), and the layers are found by their
+directories, so neither the registry client nor the unpacker (tar, gzip, zstd) is loaded. The
+one check that spans layers (checkLayerStack: no layer writes through a lower layer's symlink)
+is a function of the diff_ids alone, so once it passed for a chain (Docker's ChainID) a marker
+says so and the short road trusts it.
 */
 export interface RunImage {
   image: ResolvedImage;
@@ -29,6 +38,40 @@ function isDemo(input: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Docker's ChainID: the first diff_id, then sha256 of "<chain> <next diff_id>" for each layer above. */
+export function chainId(diffIds: readonly string[]): string {
+  let chain = diffIds[0] ?? '';
+  for (const diffId of diffIds.slice(1)) chain = `sha256:${createHash('sha256').update(`${chain} ${diffId}`).digest('hex')}`;
+  return chain;
+}
+
+/** unpack's layout (apply-layer.ts layerPaths): `<layers>/sha256/<hex>/{diff,layer.json}`; a unit test keeps them equal. */
+export function layerDirs(layersDir: string, diffId: string): { diff: string; info: string } {
+  const root = `${layersDir}/sha256/${digestHex(diffId)}`;
+  return { diff: `${root}/diff`, info: `${root}/layer.json` };
+}
+
+function chainMarker(diffIds: readonly string[]): string {
+  return path.join(glassboxHome(), 'containers', '.checked-chains', digestHex(chainId(diffIds)));
+}
+
+/** The stored image, read without the store's lock; undefined when absent or ambiguous (the store says which). */
+function findStored(input: string): ResolvedImage | undefined {
+  const paths = storePaths(defaultStoreRoot());
+  if (!fs.existsSync(paths.indexFile)) return undefined;
+  const index = readLayoutIndex(paths);
+  const entries = findEntries(paths, index, input);
+  if (new Set(entries.map((entry) => entry.digest)).size !== 1) return undefined;
+  return resolveEntry(paths, index, entries[0]!);
+}
+
+function unpackedLayers(image: ResolvedImage, layersDir: string): string[] | undefined {
+  const diffIds = image.config.rootfs.diff_ids;
+  if (diffIds.length === 0 || diffIds.length !== image.layers.length || !fs.existsSync(chainMarker(diffIds))) return undefined;
+  const dirs = diffIds.map((diffId) => layerDirs(layersDir, diffId));
+  return dirs.every((dir) => fs.existsSync(dir.info)) ? dirs.map((dir) => dir.diff) : undefined;
 }
 
 async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boolean): Promise<ResolvedImage> {
@@ -58,6 +101,17 @@ async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boole
 }
 
 export async function prepareImage(kernel: Kernel, input: string, io: Io, options: { quiet?: boolean } = {}): Promise<RunImage> {
+  const layersDir = path.join(glassboxHome(), 'layers');
+  let stored: ResolvedImage | undefined;
+  try {
+    stored = findStored(input);
+  } catch {
+    // A damaged entry: the store, below, reports it the way it reports everything.
+  }
+  const ready = stored === undefined ? undefined : unpackedLayers(stored, layersDir);
+  if (stored !== undefined && ready !== undefined) return { image: stored, layers: ready };
+
+  const [{ openStore }, { createLayerFs, unpackImage }] = await Promise.all([import('../../store/store.js'), import('../../unpack/index.js')]);
   const { store } = await openStore();
   try {
     const image = await findOrPull(store, input, io, options.quiet === true);
@@ -65,13 +119,18 @@ export async function prepareImage(kernel: Kernel, input: string, io: Io, option
     if (diffIds.length !== image.layers.length) {
       throw new GlassboxError('UNPACK_IMAGE_INVALID', `image ${input} has ${image.layers.length} layers but its config lists ${diffIds.length} diff_ids`, { kind: 'user' });
     }
-    const layersDir = path.join(glassboxHome(), 'layers');
     const sources = image.layers.map((descriptor, index) => ({
       descriptor,
       diffId: diffIds[index]!,
       open: () => fs.createReadStream(store.blobPath(descriptor.digest), { highWaterMark: 1 << 20 }),
     }));
+    // unpackImage checks the stack as a whole (checkLayerStack) before it returns.
     const result = await unpackImage(sources, layersDir, { fs: createLayerFs(kernel) });
+    if (diffIds.length > 0) {
+      const marker = chainMarker(diffIds);
+      fs.mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(marker, `${diffIds.join('\n')}\n`);
+    }
     return { image, layers: result.layers.map((layer) => layer.dir) };
   } finally {
     await store.close();
