@@ -42,10 +42,14 @@ export interface ReportPlan {
 /** How the diagrams came out: drawn to their files, or kept as sources, and why. */
 export type DiagramOutcome = { drawn: true } | { drawn: false; why: string } | { drawn: false; asked: true };
 
-function formatDate(iso: string): string {
+/** `2026-11-20 18:10 +09:00`: the machine's local time (a classroom's clock), with its offset. */
+export function formatDate(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return escapeMarkdown(iso);
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const zone = offset === 0 ? 'UTC' : `${offset > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())} ${zone}`;
 }
 
 /** A choice's value with its label (`mnt — only the mount namespace`); other answers as typed. */

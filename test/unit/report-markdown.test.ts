@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { planReport, writeReportMarkdown, type ReportInput } from '../../src/report/build-report.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatDate, planReport, writeReportMarkdown, type ReportInput } from '../../src/report/build-report.js';
 import { escapeMarkdown, fenceBlock } from '../../src/report/markdown-text.js';
 import { fixtureLesson, overlayfsProgress } from '../fixtures/report/progress.js';
 
@@ -20,6 +20,16 @@ function section(markdown: string, heading: string): string[] {
 }
 
 describe('report: the Markdown of one lesson', () => {
+  // The dates below are in UTC; the local-time case is tested on its own.
+  const tz = process.env.TZ;
+  beforeEach(() => {
+    process.env.TZ = 'UTC';
+  });
+  afterEach(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
   it('starts with who, which lesson, which kernel, when, and the score', () => {
     const markdown = report();
     expect(markdown.startsWith('# Lab report: overlayfs: lower, upper, work, merged\n')).toBe(true);
@@ -121,6 +131,24 @@ describe('report: the Markdown of one lesson', () => {
     expect(markdown).not.toMatch(/^# heading/m);
     expect(markdown).toContain('- **Your prediction:** &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(markdown).toContain('- **Facts observed:** a\\|b = &lt;/td&gt;&lt;b&gt;');
+  });
+});
+
+describe('report: dates', () => {
+  const tz = process.env.TZ;
+  afterEach(() => {
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+  });
+
+  it('are the machine’s local time with its offset, so a classroom reads its own clock', () => {
+    process.env.TZ = 'Asia/Seoul';
+    expect(formatDate('2026-11-20T09:10:00.000Z')).toBe('2026-11-20 18:10 +09:00');
+    process.env.TZ = 'America/St_Johns';
+    expect(formatDate('2026-11-20T09:10:00.000Z')).toBe('2026-11-20 05:40 -03:30');
+    process.env.TZ = 'UTC';
+    expect(formatDate('2026-11-20T09:10:00.000Z')).toBe('2026-11-20 09:10 UTC');
+    expect(formatDate('not a date <b>')).toBe('not a date &lt;b&gt;');
   });
 });
 
