@@ -37,7 +37,9 @@ export const containerStart = defineAction<StartArgs>({
     const { allowFailure, view, ...flags } = args;
     const live = await startLive(ctx, buildSpec(mountRootfs(ctx).merged, [PROBE, '--sleep', '600'], flags), { probe: true, allowFailure: allowFailure === true });
     if (live.failure !== undefined) {
-      // The lesson expects this launch to fail: what failed, and the errno, are the facts.
+      // The lesson expects this launch to fail: what failed, and the errno, are the facts. It has
+      // exited and its cgroups are gone: there is nothing left to stop.
+      ctx.session.delete('container');
       return {
         view: { kind: 'text', lines: [`gbx-run: ${live.failure.message}`, `errno ${live.failure.errno}`, `exit status ${live.failure.status}`] },
         facts: { started: false, errno: live.failure.errno, exitStatus: live.failure.status },
