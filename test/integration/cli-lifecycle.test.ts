@@ -7,6 +7,7 @@ cgroup named after one of its containers, no process whose command line holds th
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,6 +179,24 @@ if (gate.mode !== 'run') {
       await waitFor(() => cli('ps', '-q').out !== '', 'the container runs');
       interrupted.child.kill('SIGINT');
       expect((await interrupted.done).code).toBe(42);
+    });
+
+    it('stops a pull that hangs on Ctrl-C, before any container is made (130)', async () => {
+      // A registry that accepts connections and never answers.
+      const server = net.createServer(() => undefined);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        const run = start(['run', `127.0.0.1:${port}/hang:1`, 'true']);
+        await waitFor(() => run.err().includes('Unable to find image'), 'the pull starts');
+        run.child.kill('SIGINT');
+        const ran = await run.done;
+        expect(ran.code).toBe(130);
+        expect(ran.err).toContain('run interrupted before the container was made');
+        expect(ids()).toEqual([]);
+      } finally {
+        server.close();
+      }
     });
 
     it('reports an OOM kill: 137, a clear line, OOMKilled true', () => {

@@ -74,7 +74,7 @@ function unpackedLayers(image: ResolvedImage, layersDir: string): string[] | und
   return dirs.every((dir) => fs.existsSync(dir.info)) ? dirs.map((dir) => dir.diff) : undefined;
 }
 
-async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boolean): Promise<ResolvedImage> {
+async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boolean, signal: AbortSignal | undefined): Promise<ResolvedImage> {
   try {
     return store.resolveImage(input);
   } catch (error) {
@@ -91,6 +91,7 @@ async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boole
   // Loaded only here: the registry client is the heaviest module, and most runs do not pull.
   const { pullImage } = await import('../../pull/index.js');
   const result = await pullImage(input, store, {
+    ...(signal === undefined ? {} : { signal }),
     onEvent: (event) => {
       if (quiet || event.type !== 'layer' || (event.state !== 'done' && event.state !== 'exists')) return;
       io.stderr.write(`${event.digest.slice(7, 19)}: ${event.state === 'done' ? 'Pull complete' : 'Already exists'}\n`);
@@ -100,7 +101,7 @@ async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boole
   return store.resolveImage(input);
 }
 
-export async function prepareImage(kernel: Kernel, input: string, io: Io, options: { quiet?: boolean } = {}): Promise<RunImage> {
+export async function prepareImage(kernel: Kernel, input: string, io: Io, options: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<RunImage> {
   const layersDir = path.join(glassboxHome(), 'layers');
   let stored: ResolvedImage | undefined;
   try {
@@ -114,7 +115,7 @@ export async function prepareImage(kernel: Kernel, input: string, io: Io, option
   const [{ openStore }, { createLayerFs, unpackImage }] = await Promise.all([import('../../store/store.js'), import('../../unpack/index.js')]);
   const { store } = await openStore();
   try {
-    const image = await findOrPull(store, input, io, options.quiet === true);
+    const image = await findOrPull(store, input, io, options.quiet === true, options.signal);
     const diffIds = image.config.rootfs.diff_ids;
     if (diffIds.length !== image.layers.length) {
       throw new GlassboxError('UNPACK_IMAGE_INVALID', `image ${input} has ${image.layers.length} layers but its config lists ${diffIds.length} diff_ids`, { kind: 'user' });
@@ -125,7 +126,7 @@ export async function prepareImage(kernel: Kernel, input: string, io: Io, option
       open: () => fs.createReadStream(store.blobPath(descriptor.digest), { highWaterMark: 1 << 20 }),
     }));
     // unpackImage checks the stack as a whole (checkLayerStack) before it returns.
-    const result = await unpackImage(sources, layersDir, { fs: createLayerFs(kernel) });
+    const result = await unpackImage(sources, layersDir, { fs: createLayerFs(kernel), ...(options.signal === undefined ? {} : { signal: options.signal }) });
     if (diffIds.length > 0) {
       const marker = chainMarker(diffIds);
       fs.mkdirSync(path.dirname(marker), { recursive: true, mode: 0o700 });

@@ -30,16 +30,32 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
   const kernel = await containerKernel(options);
   await loadContainers(kernel);
 
-  // Signals that arrive while the container is being made are kept and delivered once it runs.
+  // Ctrl-C while the image is pulled or unpacked stops that (nothing is taken yet); signals that
+  // arrive while the container is being made are kept and delivered once it runs.
+  const abort = new AbortController();
   let forward: ((signal: NodeJS.Signals) => void) | undefined;
+  let making = false;
   const pending: NodeJS.Signals[] = [];
   const handlers = FORWARDED.map((signal) => {
-    const handler = (): void => (forward === undefined ? void pending.push(signal) : forward(signal));
+    const handler = (): void => {
+      if (forward !== undefined) forward(signal);
+      else if (!making && signal !== 'SIGWINCH') abort.abort(new GlassboxError('RUN_INTERRUPTED', 'run interrupted', { kind: 'user' }));
+      else pending.push(signal);
+    };
     if (!detach) process.on(signal, handler);
     return [signal, handler] as const;
   });
   try {
-    const { image, layers } = await prepareImage(kernel, input, io, { quiet: json });
+    let prepared;
+    try {
+      prepared = await prepareImage(kernel, input, io, { quiet: json, signal: abort.signal });
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      io.stderr.write('glassbox: run interrupted before the container was made; nothing was kept\n');
+      return 130;
+    }
+    making = true;
+    const { image, layers } = prepared;
     const state = await createContainer(kernel, {
       image: { input, id: image.id, ...(image.names[0] === undefined ? {} : { reference: image.names[0] }), config: image.config },
       layers,
