@@ -129,6 +129,8 @@ export async function writeReports(spec: ReportSpec): Promise<ReportsResult | nu
     });
   }
   const outDir = path.resolve(spec.outDir);
+  // Only broken files: nothing to write, not even the folder.
+  if (plans.length === 0) return { outDir, reports: [], failed, render: null };
   const created = fs.mkdirSync(outDir, { recursive: true });
   const jobs = plans.flatMap(({ plan }) => plan.diagrams.map((diagram) => ({ source: diagram.source, output: path.join(outDir, diagram.file) })));
   let render: RenderOutcome | null = null;

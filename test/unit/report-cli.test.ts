@@ -110,6 +110,13 @@ describe('glassbox report', () => {
     expect(result.code).toBe(1);
     expect(fs.readdirSync(out)).toEqual(['04-overlayfs.md']);
     expect(result.stderr).toContain(`glassbox: progress file ${progressPath('cgroups', home)}: at steps[0].ranAt: must be a string`);
+    // Only broken files: the error, and no folder made for nothing.
+    fs.writeFileSync(progressPath('overlayfs', home), '{"format_version": 1, "lesson": "overlayfs", "current": 0, "steps": "x"}');
+    const empty = path.join(out, 'empty');
+    const only = await report('overlayfs', 'cgroups', '-o', empty, '--no-render');
+    expect(only.code).toBe(1);
+    expect(only.stderr).toContain(`progress file ${progressPath('overlayfs', home)}: has no steps list`);
+    expect(fs.existsSync(empty)).toBe(false);
   });
 
   it('without a browser keeps the sources, says why on stderr, and removes SVGs an earlier run left', async () => {
