@@ -36,9 +36,6 @@ function fail(message) {
 if (!fs.existsSync(path.join(root, 'dist/tui/App.js'))) fail('no build: run npm run build first');
 if (kernelChoice !== 'sim' && kernelChoice !== 'real') fail('--kernel must be sim or real');
 
-// Progress files and pulled images go to a scratch home, removed at the end.
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-bench-tour-'));
-process.env.GLASSBOX_HOME = home;
 
 // As `glassbox learn` does: React's production build (see src/cli/commands/learn.ts).
 process.env.NODE_ENV ??= 'production';
@@ -56,6 +53,10 @@ const [{ default: React }, { render }, { App }, { loadLessons }, { createBackend
 const lesson = loadLessons().find((entry) => entry.id === lessonId);
 if (!lesson) fail(`no lesson ${lessonId}`);
 if (lesson.steps.length === 0) fail(`lesson ${lessonId} has no steps yet`);
+
+// Progress files and pulled images go to a scratch home, removed at the end whatever happens.
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-bench-tour-'));
+process.env.GLASSBOX_HOME = home;
 
 /** A 100x30 terminal: every write is a frame, timestamped. */
 class Terminal extends EventEmitter {
@@ -195,9 +196,12 @@ try {
     }
     await started;
     const limit = Number(process.env.GB_STEP_MS ?? 120000);
-    const timer = setTimeout(() => fail(`step ${index + 1} did not finish in ${limit / 1000} s; last frame:\n${terminal.last}`), limit);
+    let timer;
+    const tooLong = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`step ${index + 1} did not finish in ${limit / 1000} s; last frame:\n${terminal.last}`)), limit);
+    });
     stepPeak = process.memoryUsage().rss;
-    await pressWhileRunning(index);
+    await Promise.race([pressWhileRunning(index), tooLong]);
     clearTimeout(timer);
     stepPeaks.push({ step: step.id, peakRssBytes: stepPeak });
     if (new RegExp(`✗${index + 1}(?!\\d)`).test(terminal.last)) console.error(`bench:tour: step ${index + 1} (${step.id}) failed; the figures still count`);
@@ -280,8 +284,13 @@ try {
     console.log(`                per step: ${stepPeaks.map((entry) => `${entry.step} ${(entry.peakRssBytes / 1e6).toFixed(0)}`).join(', ')} MB`);
     console.log(`  longest event-loop stall while the steps ran: ${ms(result.longestLoopStallMs)}   (load average ${result.loadAverage.toFixed(1)} on ${os.cpus().length} CPUs)`);
   }
+} catch (error) {
+  console.error(`bench:tour: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
+  // Whatever failed, the lesson's mounts and processes and the scratch home go.
   clearInterval(rssTimer);
+  app.unmount();
   await session?.teardown();
   fs.rmSync(home, { recursive: true, force: true });
 }
