@@ -29,10 +29,10 @@ export function randomName(): string {
   return `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${SURNAMES[randomInt(SURNAMES.length)]}`;
 }
 
-/** Docker's rule for --name: a letter or digit, then letters, digits, `_`, `.` or `-`. */
+/** Docker's rule for --name: a letter or digit, then at least one more of letters, digits, `_`, `.` or `-`. */
 export function checkName(name: string): string {
   const clean = name.startsWith('/') ? name.slice(1) : name;
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(clean) || clean.length > 128) {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(clean) || clean.length > 128) {
     throw new GlassboxError('CONTAINER_BAD_NAME', `invalid container name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, {
       kind: 'user',
     });

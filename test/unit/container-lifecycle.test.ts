@@ -90,6 +90,7 @@ describe('names and ids', () => {
 
   it('refuses a bad or taken name, naming who has it', () => {
     expect(() => checkName('-bad')).toThrow('invalid container name');
+    expect(() => checkName('x')).toThrow('invalid container name');
     expect(checkName('/ok.name_1')).toBe('ok.name_1');
     expect(() => pickName('web', [a, b])).toThrow(`the container name "/web" is already in use by container ${a.id.slice(0, 12)}`);
     expect(pickName('api', [a, b])).toBe('api');
