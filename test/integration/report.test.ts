@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/cli/backend.js';
 import { runCli } from '../../src/cli/run.js';
@@ -308,6 +310,39 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
         else process.env[key] = value;
       }
     }
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-') && !scratchBefore.has(name) && !scratch.some((dir) => dir.endsWith(name)))).toEqual([]);
+    for (let i = 0; i < 50 && markedProcesses(marker).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(markedProcesses(marker)).toEqual([]);
+  }, 120_000);
+
+  it.runIf(canRender)('a terminal Ctrl-C to bin/glassbox report (its whole process group): exit 130, nothing left', async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+    if (!fs.existsSync(path.join(root, 'dist', 'cli', 'commands', 'report.js'))) throw new Error('dist/ has no report: run npm run build first');
+    const marker = `report-terminal-${process.pid}-${Date.now()}`;
+    const out = path.join(tempDir('terminal'), 'reports');
+    const scratchBefore = new Set(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-')));
+    // A group of its own, as a shell gives a foreground job; the terminal signals the whole group.
+    const child = spawn(path.join(root, 'bin', 'glassbox'), ['report', '-o', out, '--lang', 'en'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GLASSBOX_HOME: home, GLASSBOX_REPORT_MARKER: marker },
+    });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!markedProcesses(marker).some((command) => /chrom/i.test(command)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(markedProcesses(marker).some((command) => /chrom/i.test(command)), err).toBe(true);
+      const pressed = performance.now();
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await exited, err).toBe(130);
+      expect(performance.now() - pressed).toBeLessThan(4000);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    expect(err).toContain('glassbox: interrupted, no report written');
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('glassbox-report-') && !scratchBefore.has(name) && !scratch.some((dir) => dir.endsWith(name)))).toEqual([]);
     for (let i = 0; i < 50 && markedProcesses(marker).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
