@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDemoRegistry } from '../../src/demo/demo-registry.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
 import { leftovers, removeHome, waitFor } from './cli-lifecycle-helpers.js';
 
@@ -179,6 +180,26 @@ if (gate.mode !== 'run') {
       await waitFor(() => cli('ps', '-q').out !== '', 'the container runs');
       interrupted.child.kill('SIGINT');
       expect((await interrupted.done).code).toBe(42);
+    });
+
+    it('pulls a missing image from a registry first, as docker run does', async () => {
+      const registryRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-run-registry-'));
+      const demo = await startDemoRegistry({ root: registryRoot });
+      try {
+        const ran = await start(['run', '--rm', demo.reference, 'cat', '/etc/os-release']).done;
+        expect(ran.code, ran.err).toBe(0);
+        expect(ran.err).toContain(`Unable to find image '${demo.reference}' locally`);
+        expect(ran.err).toMatch(/: Pull complete\n/);
+        expect(ran.err).toContain(`Status: Downloaded newer image for ${demo.reference}`);
+        expect(ran.out).toMatch(/^NAME=/m);
+        // Stored now: the second run does not pull.
+        const again = cli('run', '--rm', demo.reference, 'true');
+        expect(again.code).toBe(0);
+        expect(again.err).toBe('');
+      } finally {
+        await demo.close();
+        fs.rmSync(registryRoot, { recursive: true, force: true });
+      }
     });
 
     it('stops a pull that hangs on Ctrl-C, before any container is made (130)', async () => {
