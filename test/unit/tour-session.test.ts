@@ -4,7 +4,10 @@ import type { Lesson } from '../../src/lessons/schema.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import { readMountInfo } from '../../src/observe/mountinfo.js';
 import { detectCgroupLayout, ownCgroupDir } from '../../src/observe/cgroup-layout.js';
-import { createTourContext } from '../../src/tour/context.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTourContext, sweepAbandonedWorkdirs } from '../../src/tour/context.js';
 import { runLessonHeadless } from '../../src/tour/headless.js';
 import { openTourSession } from '../../src/tour/session.js';
 import type { Kernel } from '../../src/kernel/types.js';
@@ -135,3 +138,23 @@ describe('tour context', () => {
     expect(owned.ctx.signal.aborted).toBe(true);
   });
 });
+
+describe('abandoned workdirs', () => {
+  it('removes the workdir of a tour whose process is gone, and keeps a live one and a foreign one', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-sweep-'));
+    try {
+      const dead = path.join(tmp, 'glassbox-tour-dead00');
+      const live = path.join(tmp, 'glassbox-tour-live00');
+      const foreign = path.join(tmp, 'glassbox-tour-other0');
+      for (const dir of [dead, live, foreign]) fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
+      // A pid far above pid_max: no such process.
+      fs.writeFileSync(path.join(dead, 'owner.json'), JSON.stringify({ pid: 2 ** 30, startTime: '1' }));
+      fs.writeFileSync(path.join(live, 'owner.json'), JSON.stringify({ pid: process.pid, startTime: undefined }));
+      expect(sweepAbandonedWorkdirs(tmp)).toEqual([dead]);
+      expect(fs.readdirSync(tmp).sort()).toEqual(['glassbox-tour-live00', 'glassbox-tour-other0']);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
