@@ -1,8 +1,12 @@
 export * from './spec.js';
 export * from './docker-flags.js';
-export { encodeSpec, encodeFrame, FrameReader, MAX_FRAME, type HelperEvent } from './launch-protocol.js';
+export { encodeSpec, encodeExecSpec, encodeFrame, FrameReader, MAX_FRAME, type HelperEvent } from './launch-protocol.js';
 export * from './launch.js';
 export * from './cgroup-plan.js';
 export * from './cgroups.js';
 export * from './run-container.js';
 export * from './launcher.js';
+export * from './volumes.js';
+export * from './etc-files.js';
+export * from './id-maps.js';
+export * from './exec-spec.js';
