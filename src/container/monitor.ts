@@ -5,6 +5,7 @@ import path from 'node:path';
 import { GlassboxError } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import { packageRoot } from '../native/paths.js';
+import { glassboxHome } from '../store/layout.js';
 import type { ContainerLauncher } from './launcher.js';
 import { identityOf, startCreated } from './start.js';
 import { containerPaths, containersRoot, readState, updateState, type ContainerState } from './state.js';
@@ -63,7 +64,10 @@ export async function startMonitor(state: ContainerState, options: { root?: stri
     child = spawn(process.execPath, options.argv ?? [main, MONITOR_COMMAND, state.id], {
       detached: true,
       stdio: ['ignore', log, log, 'pipe'],
-      env: { ...process.env, GLASSBOX_CONTAINERS_ROOT: root },
+      // Like a daemon: out of the caller's working directory (it may be unmounted later), so
+      // every path it is given is absolute.
+      cwd: '/',
+      env: { ...process.env, GLASSBOX_HOME: glassboxHome(), GLASSBOX_CONTAINERS_ROOT: root },
     });
   } finally {
     fs.closeSync(log);
