@@ -18,7 +18,7 @@ import { checkPrediction } from '../../src/tui/predict.js';
 import { findBrowser, findMermaidCli, renderMermaid } from '../../src/report/render-mermaid.js';
 import { escapeMarkdown } from '../../src/report/markdown-text.js';
 import { diffHostState, snapshotHostState } from '../helpers/host-state.js';
-import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
+import { describeGateOutcome, realKernelGate, realKernelRequired } from '../helpers/real-kernel.js';
 
 /**
 `glassbox report` end to end: progress files made by running lessons on the engine (as the tour
@@ -146,7 +146,20 @@ function markedProcesses(marker: string): string[] {
 }
 
 const browser = findBrowser();
-const canRender = fs.existsSync(browser) && findMermaidCli() !== null;
+const cannotRender = !fs.existsSync(browser) ? `no browser at ${browser}` : findMermaidCli() === null ? 'mermaid-cli is not installed' : null;
+
+/**
+A test that renders with Chromium. The setup installs it (scripts/install-system-deps.sh); where it
+is missing the test is skipped with the reason, unless real tests are required (CI): then it fails.
+*/
+function itRenders(name: string, body: () => Promise<void>, timeout: number): void {
+  if (cannotRender === null) it(name, body, timeout);
+  else if (realKernelRequired()) {
+    it(name, () => {
+      throw new Error(`GLASSBOX_REQUIRE_REAL=1 but diagrams cannot be rendered: ${cannotRender}`);
+    });
+  } else it.skip(`${name} (${cannotRender})`, body);
+}
 
 describe('glassbox report from lessons run on the simulated kernel', () => {
   const home = tempDir('home');
@@ -162,7 +175,7 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     }
   }, 120_000);
 
-  it.runIf(canRender)('writes a report per lesson with every step, prediction and verdict, and diagrams rendered to SVG', async () => {
+  itRenders('writes a report per lesson with every step, prediction and verdict, and diagrams rendered to SVG', async () => {
     const out = tempDir('out');
     const started = performance.now();
     const result = await runReport(['-o', out, '--learner', 'Kim Minji', '--lang', 'en', '--json'], { GLASSBOX_HOME: home, GLASSBOX_CHROMIUM: undefined });
@@ -213,7 +226,7 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(cgSvg).toContain('v2: memory.max');
   }, 240_000);
 
-  it.runIf(canRender)('draws a hostile name, path and answer as text: the diagram still parses and nothing is injected', async () => {
+  itRenders('draws a hostile name, path and answer as text: the diagram still parses and nothing is injected', async () => {
     // Each piece short enough to stay whole in a label (long ones are cut in the middle).
     const pieces = {
       path: '/etc/a"] --> x[pwn]; end',
@@ -275,7 +288,7 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(markdown).not.toMatch(/^line2/m);
   }, 240_000);
 
-  it.runIf(canRender)('Ctrl-C while Chromium draws stops it: exit 130, no file, no process, no scratch dir left', async () => {
+  itRenders('Ctrl-C while Chromium draws stops it: exit 130, no file, no process, no scratch dir left', async () => {
     const marker = `report-interrupt-${process.pid}-${Date.now()}`;
     const out = path.join(tempDir('interrupt'), 'reports');
     const signals = new EventEmitter();
@@ -316,7 +329,7 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(markedProcesses(marker)).toEqual([]);
   }, 120_000);
 
-  it.runIf(canRender)('a terminal Ctrl-C to bin/glassbox report (its whole process group): exit 130, nothing left', async () => {
+  itRenders('a terminal Ctrl-C to bin/glassbox report (its whole process group): exit 130, nothing left', async () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
     if (!fs.existsSync(path.join(root, 'dist', 'cli', 'commands', 'report.js'))) throw new Error('dist/ has no report: run npm run build first');
     const marker = `report-terminal-${process.pid}-${Date.now()}`;
@@ -349,7 +362,7 @@ describe('glassbox report from lessons run on the simulated kernel', () => {
     expect(markedProcesses(marker)).toEqual([]);
   }, 120_000);
 
-  it.runIf(canRender)('renders each source to its own file, and on a parse error none, with mermaid’s message', async () => {
+  itRenders('renders each source to its own file, and on a parse error none, with mermaid’s message', async () => {
     const dir = tempDir('render');
     const jobs = ['first', 'second', 'third'].map((word) => ({ source: `flowchart LR\n  a[${JSON.stringify(word)}]`, output: path.join(dir, `${word}.svg`) }));
     const done = await renderMermaid(jobs);
@@ -394,7 +407,7 @@ if (gate.mode !== 'run') {
       expect(diffHostState(before, snapshotHostState('report'))).toEqual([]);
     });
 
-    it.runIf(canRender)('shows REAL and the namespace inodes this kernel gave', async () => {
+    itRenders('shows REAL and the namespace inodes this kernel gave', async () => {
       const home = tempDir('real');
       const lesson = lessons.find((item) => item.id === 'namespaces')!;
       const saved = await progressFromEngine(lesson, 'real');
