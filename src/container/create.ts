@@ -9,7 +9,7 @@ import type { DockerRunFlags } from './docker-flags.js';
 import { writeEtcFiles } from './etc-files.js';
 import { commandFor, specFromImage } from './image-spec.js';
 import { newContainerId, pickName } from './names.js';
-import { containerPaths, containersRoot, listStates, writeState, type ContainerState } from './state.js';
+import { containerPaths, containersRoot, currentBootId, listStates, writeState, type ContainerState } from './state.js';
 
 /**
 `docker create`: a new id and a unique name (taken under the containers lock, so two runs
@@ -70,6 +70,7 @@ export async function createContainer(kernel: Kernel, request: CreateRequest, ro
       spec,
       rootfs: { plan, mounted: false },
       processes: { owner: request.owner },
+      ...(currentBootId() === null ? {} : { bootId: currentBootId()! }),
     };
     fs.mkdirSync(paths.dir, { mode: 0o711 });
     try {

@@ -6,7 +6,7 @@ import { readMountInfo } from '../observe/mountinfo.js';
 import { acquireLock } from '../store/lock.js';
 import { isProcessAlive } from '../store/process-alive.js';
 import { releaseResources } from './release.js';
-import { containerPaths, containersRoot, listStates, readState, type ContainerState } from './state.js';
+import { containerPaths, containersRoot, fromEarlierBoot, listStates, readState, type ContainerState } from './state.js';
 
 /**
 What a killed glassbox left behind, found and removed. A container whose state says created or
@@ -29,6 +29,7 @@ export interface GcResult {
 
 export function isOrphan(state: ContainerState): boolean {
   if (state.status === 'exited') return false;
+  if (fromEarlierBoot(state)) return true;
   const owner = state.processes.owner;
   return owner === undefined || !isProcessAlive(owner);
 }

@@ -6,7 +6,7 @@ import { readMountInfo } from '../observe/mountinfo.js';
 import { teardownOverlay } from '../rootfs/overlay-apply.js';
 import { isProcessAlive, type ProcessIdentity } from '../store/process-alive.js';
 import { killCgroupProcesses, removeCgroups } from './cgroups.js';
-import type { ContainerState } from './state.js';
+import { fromEarlierBoot, type ContainerState } from './state.js';
 
 /**
 Gives back what a container took, in the reverse order of taking it: its processes (only
@@ -40,8 +40,10 @@ export function killRecorded(kernel: Kernel, identity: ProcessIdentity | undefin
 
 export async function releaseResources(kernel: Kernel, state: ContainerState, options: ReleaseOptions = {}): Promise<ReleaseResult> {
   const result: ReleaseResult = { killed: [], cgroupsRemoved: [], unmounted: [], removedDir: null };
-  // gbx-run first: its child has PR_SET_PDEATHSIG and follows it.
-  for (const identity of [state.processes.helper, state.processes.init]) {
+  // gbx-run first: its child has PR_SET_PDEATHSIG and follows it. After a reboot the pids
+  // (even with a matching start time, counted from boot) belong to others.
+  const processes = fromEarlierBoot(state) ? [] : [state.processes.helper, state.processes.init];
+  for (const identity of processes) {
     if (killRecorded(kernel, identity)) result.killed.push(identity!.pid);
   }
   if (state.cgroups !== undefined) {

@@ -61,6 +61,8 @@ export interface ContainerState {
   /** Written before the groups are made. */
   cgroups?: CgroupPlan;
   processes: ContainerProcesses;
+  /** /proc/sys/kernel/random/boot_id when it was created: after a reboot no pid in here is ours. */
+  bootId?: string;
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
@@ -158,4 +160,24 @@ export function updateState(state: ContainerState, change: Partial<ContainerStat
   Object.assign(state, change);
   writeState(state, root);
   return state;
+}
+
+let cachedBootId: string | null | undefined;
+
+/** This boot's id (a fresh random UUID per boot), or null where the kernel does not show it. */
+export function currentBootId(): string | null {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBootId = null;
+    }
+  }
+  return cachedBootId;
+}
+
+/** True when the state was written in an earlier boot: its pids, mounts and cgroups died with it. */
+export function fromEarlierBoot(state: ContainerState): boolean {
+  const now = currentBootId();
+  return state.bootId !== undefined && now !== null && state.bootId !== now;
 }

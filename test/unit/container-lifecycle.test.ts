@@ -17,7 +17,7 @@ import { parseSignal } from '../../src/container/control.js';
 import { isOrphan } from '../../src/container/gc.js';
 import { commandFor, resolveUserName, specFromImage } from '../../src/container/image-spec.js';
 import { checkName, findContainer, newContainerId, pickName } from '../../src/container/names.js';
-import { containerPaths, listContainerIds, listStates, readState, writeState, type ContainerState } from '../../src/container/state.js';
+import { containerPaths, currentBootId, listContainerIds, listStates, readState, writeState, type ContainerState } from '../../src/container/state.js';
 import { defaultSpec } from '../../src/container/spec.js';
 import type { ImageConfig } from '../../src/oci/config.js';
 import { ownIdentity } from '../../src/store/process-alive.js';
@@ -175,6 +175,9 @@ describe('state on disk', () => {
     expect(isOrphan(stateFor('4'.repeat(64), { processes: { owner: { pid: process.pid, startTime: '1' } } }))).toBe(true);
     expect(isOrphan(stateFor('4'.repeat(64), { processes: {} }))).toBe(true);
     expect(isOrphan(stateFor('4'.repeat(64), { status: 'exited', processes: {} }))).toBe(false);
+    // Written in another boot: whatever its pids are now, they are not its processes.
+    expect(isOrphan(stateFor('4'.repeat(64), { bootId: currentBootId()! }))).toBe(false);
+    expect(isOrphan(stateFor('4'.repeat(64), { bootId: '00000000-0000-0000-0000-000000000000' }))).toBe(true);
   });
 });
 
