@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { GlassboxError, withContext } from '../errors.js';
+import { withContext } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import { detectCgroupLayout } from '../observe/cgroup-layout.js';
 import { applyOverlay } from '../rootfs/overlay-apply.js';
@@ -154,8 +154,4 @@ async function abandon(kernel: Kernel, state: ContainerState, root: string): Pro
     // Left for gc: the state still names every resource.
     process.stderr.write(`glassbox: could not release container ${state.id.slice(0, 12)} (glassbox gc will): ${(error as Error).message}\n`);
   }
-}
-
-export function notRunning(state: ContainerState, action: string): GlassboxError {
-  return new GlassboxError('CONTAINER_NOT_RUNNING', `cannot ${action} container ${state.name}: it is not running`, { kind: 'user' });
 }
