@@ -26,7 +26,7 @@ const USAGE = [
   '  pull REF         download an image from a registry (--platform os/arch[/variant], -q)',
   '  unpack IMAGE     unpack its layers, one directory each ([DIR]; --layer BLOB DIR for one blob)',
   '  images [REPO]    the images in the store (-q, --digests, --no-trunc)',
-  '  inspect IMAGE    index, manifest, config and layers of an image, as JSON',
+  '  inspect NAME     a container (state, config, limits, mounts) or an image (index, manifest, layers), as JSON',
   '  history IMAGE    the build steps and the layer each made (--no-trunc, -q)',
   '  rmi IMAGE        remove names, then the blobs no image needs (-f for an ID with several names)',
   '  save IMAGE       an OCI archive of images, to -o FILE or standard output',
