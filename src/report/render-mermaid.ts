@@ -106,7 +106,30 @@ export async function renderMermaid(jobs: MermaidJob[], spec: RenderSpec = {}): 
     jobs.forEach((job, index) => fs.copyFileSync(outputs[index]!, job.output));
     return { rendered: true, ms: performance.now() - started };
   } finally {
+    killStragglers(scratch);
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+A browser whose mmdc was killed (SIGKILL after a timeout) outlives it in its own process group.
+Every process of this render carries the scratch dir as TMPDIR, so those, and only those, are
+found by it and killed by pid. Normally there are none.
+*/
+export function killStragglers(scratch: string): void {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return;
+  }
+  const mark = `\0TMPDIR=${scratch}\0`;
+  for (const pid of pids) {
+    try {
+      if (`\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark)) process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
   }
 }
 

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findBrowser, findMermaidCli, renderMermaid } from '../../src/report/render-mermaid.js';
+import { findBrowser, findMermaidCli, killStragglers, renderMermaid } from '../../src/report/render-mermaid.js';
 
 /** What renderMermaid does when it cannot draw; drawing itself is test/integration/report.test.ts. */
 const dirs: string[] = [];
@@ -46,5 +47,26 @@ describe('report: rendering mermaid', () => {
 
   it('has nothing to do without diagrams, and starts no browser for it', async () => {
     expect(await renderMermaid([], { browser: '/nonexistent' })).toEqual({ rendered: true, ms: 0 });
+  });
+});
+
+describe('report: processes a render leaves behind', () => {
+  it('kills those carrying this render’s scratch dir as TMPDIR, by pid, and no other', async () => {
+    const dir = scratch();
+    const other = scratch();
+    const spawnSleeper = (tmp: string) => spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } });
+    // Like Chromium: in a process group of its own, so killing mmdc would not take it along.
+    const straggler = spawnSleeper(dir);
+    const bystander = spawnSleeper(other);
+    const gone = new Promise<NodeJS.Signals | null>((resolve) => straggler.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      killStragglers(dir);
+      expect(await gone).toBe('SIGKILL');
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      for (const child of [straggler, bystander]) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
