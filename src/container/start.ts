@@ -90,8 +90,8 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     launched = await (options.launcher ?? realLauncher).launch(state.spec, {
       stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
       beforeRelease: (pid) => {
-        // Recorded before the child may run anything: a crash from here on finds both.
-        // Running from here on, as far as anyone reading the state can tell: one write, not two.
+        // Recorded (with `running`, in one write) before the child may run anything: a crash
+        // from here on finds gbx-run and the container's first process.
         const helper = parentOf(pid);
         const processes = { ...state.processes, init: identityOf(pid), ...(helper === undefined ? {} : { helper: identityOf(helper) }) };
         updateState(state, { status: 'running', startedAt: new Date().toISOString(), processes }, root);
@@ -117,7 +117,6 @@ async function finish(kernel: Kernel, state: ContainerState, launched: LaunchedC
     // The counters are a report; the teardown below matters more.
   }
   const autoRemove = state.config.autoRemove;
-  await releaseResources(kernel, state, { keepFiles: !autoRemove });
   const exit: ContainerExit = {
     status: launch.status,
     oomKilled: (cgroup?.oomKills ?? 0) > 0,
@@ -125,6 +124,14 @@ async function finish(kernel: Kernel, state: ContainerState, launched: LaunchedC
     cgroup,
     launch,
   };
+  try {
+    await releaseResources(kernel, state, { keepFiles: !autoRemove });
+  } catch (error) {
+    // The exit is still the container's; the state keeps naming what is left, and once this
+    // process is gone the container is an orphan that the next command or gc releases.
+    process.stderr.write(`glassbox: could not release all of container ${state.id.slice(0, 12)} (glassbox gc will): ${(error as Error).message}\n`);
+    return exit;
+  }
   if (autoRemove) {
     fs.rmSync(containerPaths(state.id, root).dir, { recursive: true, force: true });
   } else {
