@@ -15,7 +15,8 @@ function hex(value: bigint): string {
 }
 
 /** `shown`: the pid and parent pid as the reading /proc mount's pid namespace numbers them. */
-export function formatStatus(p: SimProcess, cpuCount: number, shown = { pid: p.pid, ppid: p.ppid }): string {
+export function formatStatus(p: SimProcess, cpuCount: number, shown: { pid: number; ppid: number; nested?: number[] } = { pid: p.pid, ppid: p.ppid }): string {
+  const nsList = [shown.pid, ...(shown.nested ?? [])].join('\t');
   const kb = (bytes: number): string => `${Math.round(bytes / 1024)} kB`.padStart(11);
   const lines: [string, string][] = [
     ['Name', p.comm],
@@ -30,8 +31,8 @@ export function formatStatus(p: SimProcess, cpuCount: number, shown = { pid: p.p
     ['Gid', `${p.gid}\t${p.gid}\t${p.gid}\t${p.gid}`],
     ['FDSize', '64'],
     ['Groups', ' '],
-    ['NStgid', String(shown.pid)],
-    ['NSpid', String(shown.pid)],
+    ['NStgid', nsList],
+    ['NSpid', nsList],
     ['NSpgid', String(p.pgid)],
     ['NSsid', String(p.sid)],
     ['Kthread', p.kernelThread ? '1' : '0'],

@@ -238,9 +238,15 @@ export class ProcFs implements SimFs {
   }
 
   /** The pid and parent pid this mount shows; a parent outside the namespace is 0. */
-  private numbers(p: SimProcess): { pid: number; ppid: number } {
+  private numbers(p: SimProcess): { pid: number; ppid: number; nested: number[] } {
     const parent = this.host.processes.get(p.ppid);
-    return { pid: this.pidOf(p) ?? p.pid, ppid: parent === undefined ? p.ppid : (this.pidOf(parent) ?? 0) };
+    // proc(5) NSpid: its number in the reader's pid namespace, then in each one nested below it.
+    const levels = [...(p.nsPids ?? new Map<unknown, number>()).entries()];
+    const from = this.pidNs === undefined ? -1 : levels.findIndex(([ns]) => ns === this.pidNs);
+    const nested = from === -1 && this.pidNs !== undefined && this.pidNs.parent !== undefined && this.pidNs.parent !== null
+      ? []
+      : levels.slice(from + 1).map(([, pid]) => pid);
+    return { pid: this.pidOf(p) ?? p.pid, ppid: parent === undefined ? p.ppid : (this.pidOf(parent) ?? 0), nested };
   }
 
   /** cgroup_namespaces(7): paths relative to the reader's cgroup namespace root, `/..` above it. */

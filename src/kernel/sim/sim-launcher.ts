@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { PassThrough, Writable } from 'node:stream';
 import { CONTAINER_STEP_CHANNEL, type ContainerStepEvent, type LaunchedContainer, type LaunchOptions, type LaunchResult } from '../../container/launch.js';
 import type { ContainerLauncher } from '../../container/launcher.js';
-import type { ContainerSpec } from '../../container/spec.js';
+import type { ContainerSpec, IdMapEntry } from '../../container/spec.js';
 import { GlassboxError } from '../../errors.js';
 import { ERRNO, errnoName } from '../errno.js';
 import { ErrnoFailure } from '../trace.js';
@@ -73,7 +73,7 @@ function cloneChild(machine: SimMachine, helper: SimProcess, spec: ContainerSpec
 
 function helperProcess(machine: SimMachine): SimProcess {
   const helper = forkProcess(machine, machine.self);
-  Object.assign(helper, { comm: 'gbx-run', argv: ['gbx-run'], exe: '/memfd:gbx-run (deleted)' });
+  Object.assign(helper, { comm: 'memfd:gbx-run', argv: ['gbx-run'], exe: '/memfd:gbx-run (deleted)' });
   return helper;
 }
 
@@ -127,7 +127,8 @@ export function launchSimContainer(machine: SimMachine, spec: ContainerSpec, opt
   const failWith = (failure: LaunchFailure): void => {
     error = { message: failure.reason, errno: failure.errno };
     if (child !== undefined && child.state !== 'Z') machine.processes.end(child, { code: failure.status, signal: null });
-    finish({ status: failure.status, code: failure.status, signal: null });
+    // After the reap end() queued: gbx-run reports the exit only once it has waited for its child.
+    setImmediate(() => finish({ status: failure.status, code: failure.status, signal: null }));
   };
   const io: ProgramIo = { write: (fd, text) => (fd === 1 ? out : err).write(text) };
 
@@ -178,6 +179,7 @@ export function launchSimContainer(machine: SimMachine, spec: ContainerSpec, opt
 
   const runChild = async (p: SimProcess): Promise<void> => {
     const setup = { machine, child: p, spec, steps: reporter };
+    if (spec.namespaces.includes('user')) await becomeRootInUserNs(reporter, spec);
     // Late, so that the cgroup namespace's root is the group the caller placed us in.
     if (spec.namespaces.includes('cgroup')) {
       await mustStep(reporter, 'unshare', { flags: 'CLONE_NEWCGROUP' }, () => {
@@ -215,4 +217,23 @@ export function launchSimContainer(machine: SimMachine, spec: ContainerSpec, opt
     }
     throw failure;
   });
+}
+
+/** Whether id 0 inside the user namespace has a mapping (user_namespaces(7): unmapped ids are invalid there). */
+function mapsRoot(entries: readonly IdMapEntry[] | undefined): boolean {
+  return (entries ?? []).some((entry) => entry.inside === 0 && entry.count > 0);
+}
+
+/**
+gbx-run's become_root_in_user_ns: setresgid(0,0,0) then setresuid(0,0,0) in the new user namespace.
+setresuid(2)/setresgid(2): EINVAL when an id is not valid in the caller's user namespace, i.e. when
+Node wrote no map for it. The simulation models only whether 0 is mapped.
+*/
+async function becomeRootInUserNs(reporter: StepReporter, spec: ContainerSpec): Promise<void> {
+  await mustStep(reporter, 'setresgid', { rgid: '0', egid: '0', sgid: '0', in: 'the user namespace' }, () => {
+    if (!mapsRoot(spec.userns?.gidMap)) throw new ErrnoFailure(ERRNO.EINVAL);
+  }, 'failed to become gid 0 in the user namespace (is gid 0 mapped?)');
+  await mustStep(reporter, 'setresuid', { ruid: '0', euid: '0', suid: '0', in: 'the user namespace' }, () => {
+    if (!mapsRoot(spec.userns?.uidMap)) throw new ErrnoFailure(ERRNO.EINVAL);
+  }, 'failed to become uid 0 in the user namespace (is uid 0 mapped?)');
 }
