@@ -1,6 +1,7 @@
 import { GlassboxError } from '../errors.js';
 import { checkConfigMatches, MAX_CONFIG_BYTES, parseImageConfig, type ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import type { ImageManifest } from '../oci/manifest.js';
 import { formatPlatform, hostPlatform, platformScore, type PlatformSpec } from '../oci/platform.js';
 import { formatReference, manifestSelector, parseReference } from '../oci/reference.js';
 import { resolveEndpoint } from '../oci/registry-host.js';
@@ -94,46 +95,44 @@ export async function pullImage(referenceText: string, sink: BlobSink, options: 
       ...(resolved.index ? { index: resolved.index.descriptor.digest } : {}),
     });
 
-    const configBytes = await fetchConfig(client, repository, image.config, signal);
-    const config = parseImageConfig(configBytes);
-    checkConfigMatches(config, image);
-    const configPlatform: PlatformSpec = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
-    if (platformScore(wanted, configPlatform) === 0) {
-      const message = `image ${name} is ${formatPlatform(configPlatform)}, not ${formatPlatform(wanted)}`;
-      if (options.platform !== undefined) throw new GlassboxError('PULL_NO_PLATFORM', message, { kind: 'user', hint: 'pull without --platform, or another tag' });
-      if (resolved.index === undefined) emit({ type: 'warning', message: `${message}: it may not run on this machine` });
-    }
-
     const counts = { downloaded: 0, reused: 0 };
     const unique = [...new Map(image.layers.map((layer) => [layer.digest, layer])).values()];
     for (const layer of unique) emit({ type: 'layer', digest: layer.digest, size: layer.size, received: 0, state: 'waiting' });
-    // Blobs are content-addressed, so the config may land while layers download: only the name must wait.
-    const storingConfig = storeBytes(sink, image.config, configBytes);
-    storingConfig.catch(() => abort.abort());
+    // The first failure is the news: the aborts it causes in the other tasks are not.
+    let firstFailure: { error: unknown } | undefined;
+    const fail = (error: unknown): void => {
+      firstFailure ??= { error };
+      abort.abort();
+    };
+    // The config is checked before anything is named, but the layers need not wait for it:
+    // blobs are content-addressed, so they download while it is fetched (a round trip less).
+    // Only an explicit --platform against a single-platform image is settled first, so that
+    // the wrong image is refused before any of it is downloaded.
+    const checkingConfig = fetchCheckedConfig(client, repository, image, sink, {
+      name,
+      wanted,
+      explicitPlatform: options.platform !== undefined,
+      fromIndex: resolved.index !== undefined,
+      emit,
+      signal,
+    });
+    if (options.platform !== undefined && resolved.index === undefined) await checkingConfig;
+    checkingConfig.catch(fail);
     // A layer's commit (fsync, rename) runs outside its download slot: the next layer's
     // download starts while the disk catches up, instead of waiting for it.
     const committing: Promise<void>[] = [];
-    let commitFailure: { error: unknown } | undefined;
     const startCommit = (commit: Promise<void>): void => {
-      committing.push(
-        commit.catch((error: unknown) => {
-          commitFailure ??= { error };
-          abort.abort();
-        }),
-      );
+      committing.push(commit.catch(fail));
     };
-    let downloadFailure: { error: unknown } | undefined;
-    try {
-      await runLimited(unique, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal, startCommit), () => abort.abort());
-    } catch (error) {
-      downloadFailure = { error };
-    }
+    // Largest first: the last layers to finish are then small ones, whose final fsync is short.
+    const bySize = [...unique].sort((a, b) => b.size - a.size);
+    await runLimited(bySize, options.concurrency ?? 3, (layer) => pullLayer(client, repository, layer, sink, emit, counts, signal, startCommit), fail).catch(
+      () => undefined,
+    );
     await Promise.all(committing);
-    await storingConfig.catch(() => undefined);
-    // The first failure is the news; aborts it caused in the others are not.
-    const failure = commitFailure ?? downloadFailure;
-    if (failure !== undefined) throw failure.error;
-    await storingConfig;
+    const checked = await checkingConfig.catch(() => undefined);
+    if (firstFailure !== undefined) throw firstFailure.error;
+    const { config, configPlatform } = checked!;
     await Promise.all([
       storeBytes(sink, manifest.descriptor, manifest.bytes),
       ...(resolved.index ? [storeBytes(sink, resolved.index.descriptor, resolved.index.bytes)] : []),
@@ -223,6 +222,36 @@ async function pullLayer(
 }
 
 const PROGRESS_STEP_BYTES = 256 * 1024;
+
+interface ConfigCheck {
+  name: string;
+  wanted: PlatformSpec;
+  explicitPlatform: boolean;
+  fromIndex: boolean;
+  emit: (event: PullEvent) => void;
+  signal: AbortSignal;
+}
+
+/** Fetches the config, checks it against the manifest and the platform asked for, stores it. */
+async function fetchCheckedConfig(
+  client: RegistryClient,
+  repository: string,
+  image: ImageManifest,
+  sink: BlobSink,
+  check: ConfigCheck,
+): Promise<{ config: ImageConfig; configPlatform: PlatformSpec }> {
+  const configBytes = await fetchConfig(client, repository, image.config, check.signal);
+  const config = parseImageConfig(configBytes);
+  checkConfigMatches(config, image);
+  const configPlatform: PlatformSpec = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+  if (platformScore(check.wanted, configPlatform) === 0) {
+    const message = `image ${check.name} is ${formatPlatform(configPlatform)}, not ${formatPlatform(check.wanted)}`;
+    if (check.explicitPlatform) throw new GlassboxError('PULL_NO_PLATFORM', message, { kind: 'user', hint: 'pull without --platform, or another tag' });
+    if (!check.fromIndex) check.emit({ type: 'warning', message: `${message}: it may not run on this machine` });
+  }
+  await storeBytes(sink, image.config, configBytes);
+  return { config, configPlatform };
+}
 
 async function fetchConfig(client: RegistryClient, repository: string, descriptor: Descriptor, signal: AbortSignal): Promise<Buffer> {
   if (descriptor.size > MAX_CONFIG_BYTES) {
