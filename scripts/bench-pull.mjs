@@ -7,6 +7,9 @@
 // sampling VmHWM in /proc/<pid>/status every 20 ms (can miss growth in the last 20 ms).
 // A benchmark, not a test: it prints, it does not fail on a slow run.
 //
+// It also pulls a ~1 MB image the same number of rounds: its median is the fixed cost of a pull
+// (start-up, round trips), and the big pull minus it is the cost of the bytes.
+//
 // Options: --runs N (default 5 rounds, the median is reported), --dir DIR (work there instead of the
 // temp dir), --keep (leave the scratch directory), --big-mb N (size of the memory image, default 1024).
 import { spawn, spawnSync } from 'node:child_process';
@@ -185,6 +188,9 @@ const SPEED_LAYERS = [
   { files: 400, min: 32 << 10, max: 96 << 10, kinds: ['binary', 'binary', 'text'], dirs: 20, links: 0 },
   { files: 1, min: 24 << 20, max: 24 << 20, kinds: ['binary'], dirs: 1, links: 0 },
 ];
+// The start-up image: one small layer, so the time is almost all fixed cost (process start,
+// module loading, the registry round trips, the store's first writes).
+const STARTUP_LAYERS = [{ files: 4, min: 256 << 10, max: 256 << 10, kinds: ['binary'], dirs: 1, links: 0 }];
 // The memory image: four layers of big random files, `total` bytes in all. gzip level 1: the
 // pull never inflates, so only the bytes on the wire matter here, and level 6 would take minutes.
 const bigLayers = (total) =>
@@ -400,6 +406,22 @@ try {
   console.log(
     `  glassbox / skopeo = ${ratio.toFixed(2)}× median of ${runs} rounds (${ratios.map((r) => r.toFixed(2)).join(', ')}); ` +
       `target ≤ ${SPEED_TARGET.toFixed(2)}×: ${ratio <= SPEED_TARGET ? 'met' : 'NOT met'}`,
+  );
+
+  // Where the difference is: the same rounds with a ~1 MB image give the fixed cost of a pull;
+  // what is left of the big pull is the cost of its bytes.
+  const tiny = await buildImage(path.join(scratch, 'image-tiny'), 'startup', STARTUP_LAYERS, 1);
+  await pushImage(origin, 'bench/tiny', 'v1', tiny);
+  const startup = { glassbox: [], skopeo: [] };
+  for (let round = 0; round < runs; round++) {
+    const order = round % 2 === 0 ? ['glassbox', 'skopeo'] : ['skopeo', 'glassbox'];
+    for (const name of order) startup[name].push(await pullOnce(contenders, name, 'bench/tiny:v1', path.join(work, `tiny-${name}-${round}`)));
+  }
+  const fixed = (name) => median(startup[name].map((r) => r.ms));
+  const perByte = (name) => median(results[name].map((r) => r.ms)) - fixed(name);
+  console.log(
+    `  start-up (a ${mb(tiny.compressed)} image, median of ${runs}): glassbox ${fixed('glassbox').toFixed(0)} ms, skopeo ${fixed('skopeo').toFixed(0)} ms; ` +
+      `the rest of the ${mb(image.compressed)} pull: glassbox ${perByte('glassbox').toFixed(0)} ms, skopeo ${perByte('skopeo').toFixed(0)} ms`,
   );
 
   // Memory: a big image pulled once by each.
