@@ -21,7 +21,7 @@ export function applyCgroups(kernel: Kernel, plan: CgroupPlan): void {
     for (const group of plan.groups) {
       for (const controller of group.enable) {
         try {
-          kernel.writeFile(`${group.ownDir}/cgroup.subtree_control`, `+${controller}`);
+          enableController(kernel, group.ownDir, controller);
         } catch (error) {
           // v2's "no internal processes": our own group holds processes (us), so it may not hand controllers down.
           throw new GlassboxError('RUN_CGROUP_DELEGATION', `cannot enable ${controller} for child groups of ${group.ownDir}`, {
@@ -51,6 +51,34 @@ export function applyCgroups(kernel: Kernel, plan: CgroupPlan): void {
       }
     }
     throw withContext(`setting up cgroup ${plan.name}`, error);
+  }
+}
+
+/** The leaf glassbox moves itself into on cgroup v2, so that its own group may hand controllers down. */
+export const SUPERVISOR_CGROUP = 'glassbox-supervisor';
+
+/**
+cgroup v2's "no internal processes" rule: a group holding processes cannot enable controllers
+for its children (EBUSY). When the only process in our group is glassbox itself (a delegated
+scope: systemd-run --scope -p Delegate=yes), move it into a leaf child first, as runtimes do on
+a delegated subtree; never move a process we did not start.
+*/
+function enableController(kernel: Kernel, ownDir: string, controller: string): void {
+  const enable = (): void => kernel.writeFile(`${ownDir}/cgroup.subtree_control`, `+${controller}`);
+  try {
+    enable();
+  } catch (error) {
+    if (!isErrno(error, ERRNO.EBUSY)) throw error;
+    const members = kernel.readFile(`${ownDir}/cgroup.procs`).split('\n').filter((line) => line.trim() !== '');
+    if (members.length === 0 || members.some((pid) => Number(pid) !== kernel.getpid())) throw error;
+    const leaf = `${ownDir}/${SUPERVISOR_CGROUP}`;
+    try {
+      kernel.mkdir(leaf, 0o755);
+    } catch (mkdirError) {
+      if (!isErrno(mkdirError, ERRNO.EEXIST)) throw mkdirError;
+    }
+    kernel.writeFile(`${leaf}/cgroup.procs`, String(kernel.getpid()));
+    enable();
   }
 }
 

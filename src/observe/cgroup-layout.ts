@@ -116,7 +116,10 @@ export function detectCgroupLayout(reader: KernelReader): CgroupLayout {
 
   const hierarchies: CgroupHierarchy[] = [];
   for (const { version, mounts: candidates, entry } of groups.values()) {
-    const ownPath = entry?.path ?? null;
+    // Once glassbox has moved itself into its v2 supervisor leaf (src/container/cgroups.ts), the group
+    // it creates containers under is still the one above that leaf.
+    const listed = entry?.path ?? null;
+    const ownPath = listed !== null && version === 2 && listed.endsWith('/glassbox-supervisor') ? listed.slice(0, -'/glassbox-supervisor'.length) || '/' : listed;
     const mount = pickMount(candidates, ownPath);
     const ownDir = ownPath === null ? null : joinCgroupPath(mount.mountPoint, mount.root, ownPath);
     const v1 = v1Controllers(mount);

@@ -83,5 +83,27 @@ describe('cgroup driver on the simulated kernel', () => {
     const plan = planCgroups(layout, 'abc', { pidsLimit: 5 });
     expect(() => applyCgroups(kernel, plan)).toThrow(/cannot enable \w+ for child groups of/);
     expect(kernel.readdir(plan.groups[0]!.ownDir)).not.toContain('glassbox-abc');
+    expect(kernel.readdir(plan.groups[0]!.ownDir)).not.toContain('glassbox-supervisor');
+  });
+
+  it('v2: alone in a delegated group, glassbox moves itself into a leaf and hands the controllers down', async () => {
+    const kernel = createSimKernel({ cgroupLayout: 'v2' });
+    const own = planCgroups(detectCgroupLayout(kernel), 'abc', { pidsLimit: 5 }).groups[0]!.ownDir;
+    // The login shell goes to a scope of its own, leaving glassbox alone (systemd-run --scope -p Delegate=yes).
+    const shell = kernel.readFile(`${own}/cgroup.procs`).split('\n').filter((pid) => pid !== '' && Number(pid) !== kernel.getpid());
+    expect(shell).toHaveLength(1);
+    const other = `${own.slice(0, own.lastIndexOf('/'))}/session-2.scope`;
+    kernel.mkdir(other, 0o755);
+    kernel.writeFile(`${other}/cgroup.procs`, shell[0]!);
+
+    const plan = planCgroups(detectCgroupLayout(kernel), 'abc', { pidsLimit: 5 });
+    expect(plan.groups[0]!.ownDir).toBe(own);
+    applyCgroups(kernel, plan);
+    expect(kernel.readFile(`${own}/glassbox-supervisor/cgroup.procs`).trim()).toBe(String(kernel.getpid()));
+    expect(kernel.readFile(`${plan.groups[0]!.dir}/pids.max`).trim()).toBe('5');
+    // Detected again from inside the leaf, the place for containers is still the delegated group.
+    expect(planCgroups(detectCgroupLayout(kernel), 'def', { pidsLimit: 5 }).groups[0]!.ownDir).toBe(own);
+    await removeCgroups(kernel, plan);
+    expect(kernel.readdir(own)).not.toContain('glassbox-abc');
   });
 });
