@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
 import { GlassboxError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageManifest } from '../oci/manifest.js';
@@ -9,6 +11,9 @@ import { putRef, namedEntry } from './refs.js';
 import type { ImageStore } from './store.js';
 import { withLock } from './lock.js';
 import { layoutEntryFor } from './oci-entry.js';
+
+// On the libuv pool: a multi-megabyte layer at level 9 takes ~300 ms, which would freeze the tour's screen.
+const gzipAsync = promisify(gzip);
 
 /**
 Writing an image made locally (the demo image, a loaded docker-save archive, test fixtures):
@@ -30,7 +35,7 @@ export function sha256Of(bytes: Uint8Array): string {
 export async function putLayer(store: ImageStore, tar: Uint8Array, options: { compress?: boolean } = {}): Promise<StoredLayer> {
   const compress = options.compress ?? true;
   // level 9 and no name/mtime in the gzip header (Node writes none): reproducible bytes.
-  const blob = compress ? gzipSync(tar, { level: 9 }) : tar;
+  const blob = compress ? await gzipAsync(tar, { level: 9 }) : tar;
   const descriptor = await store.putBlob(blob, compress ? MEDIA.ociLayerGzip : MEDIA.ociLayer);
   return { descriptor, diffId: sha256Of(tar) };
 }
