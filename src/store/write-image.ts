@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-
 import { GlassboxError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageManifest } from '../oci/manifest.js';
