@@ -12,10 +12,22 @@ import { snapshotHostState } from '../helpers/host-state.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-const socket = `glassbox-test-${process.pid}`;
+// A fresh socket per session: `kill-server` returns before the old server has gone, and a
+// new client meeting it on the same socket fails with "server exited unexpectedly".
+// Sockets live in a private TMUX_TMPDIR, removed at the end (tmux leaves the socket file behind).
+const tmuxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-tmux-'));
+const tmuxEnv = { ...process.env, TMUX_TMPDIR: tmuxDir };
+const sockets: string[] = [];
+afterAll(() => fs.rmSync(tmuxDir, { recursive: true, force: true }));
+let socket = '';
+function newSocket(): void {
+  if (socket) spawnSync('tmux', ['-L', socket, 'kill-server'], { env: tmuxEnv });
+  socket = `glassbox-test-${process.pid}-${sockets.length}`;
+  sockets.push(socket);
+}
 
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: tmuxEnv });
 }
 
 /** The visible screen, or with `history` the lines scrolled off above it too. */
@@ -51,11 +63,11 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
     if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build first');
   });
   afterAll(() => {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    for (const name of sockets) spawnSync('tmux', ['-L', name, 'kill-server'], { env: tmuxEnv });
   });
 
   function start(lang: string): void {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    newSocket();
     tmux(
       'new-session', '-d', '-s', 'tour', '-x', '100', '-y', '30',
       // CI=true (as .ci/run has it) makes the tour print a transcript: a person's terminal has no CI.
@@ -82,7 +94,7 @@ describe.runIf(hasTmux)('the tour in a real terminal', () => {
   });
 
   it('prints the transcript instead of a blank screen when CI is set', async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    newSocket();
     tmux('new-session', '-d', '-s', 'tour', '-x', '100', '-y', '30',
       `env CI=true ${path.join(root, 'bin', 'glassbox')} learn --kernel sim --lang en; echo "exit=$?"; sleep 60`);
     await waitFor(/exit=0/);
@@ -146,7 +158,7 @@ if (!realReady && process.env.GLASSBOX_REQUIRE_REAL === '1') {
 describe.runIf(realReady && namespacesLesson.steps.length > 0)('a whole lesson on the real kernel in a real terminal', () => {
   const socketReal = `glassbox-real-${process.pid}`;
   let home = '';
-  const tmuxReal = (...args: string[]): string => execFileSync('tmux', ['-L', socketReal, ...args], { encoding: 'utf8' });
+  const tmuxReal = (...args: string[]): string => execFileSync('tmux', ['-L', socketReal, ...args], { encoding: 'utf8', env: tmuxEnv });
   const screenReal = (): string => tmuxReal('capture-pane', '-p', '-t', 'tour');
   async function waitReal(pattern: RegExp, ms = 30_000): Promise<string> {
     const deadline = Date.now() + ms;
@@ -169,7 +181,7 @@ describe.runIf(realReady && namespacesLesson.steps.length > 0)('a whole lesson o
   };
 
   afterAll(() => {
-    spawnSync('tmux', ['-L', socketReal, 'kill-server']);
+    spawnSync('tmux', ['-L', socketReal, 'kill-server'], { env: tmuxEnv });
     if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
