@@ -12,9 +12,13 @@
 // Also: keys on a resting lesson (the screen's own cost, wall and CPU per key), the longest
 // event-loop stall while steps ran (a key cannot be drawn during one), the peak RSS per step.
 //
-// Options: --lesson ID (default overlayfs), --kernel sim|real (default sim), --json.
+// It runs under the Node flags and environment bin/glassbox gives `learn` (its learn_flags line,
+// MALLOC_ARENA_MAX=2): it starts itself again with them. --node-defaults measures without them.
+//
+// Options: --lesson ID (default overlayfs), --kernel sim|real (default sim), --json, --node-defaults.
 // Environment: GB_PROFILE=FILE writes a CPU profile of the resting-key phase; GB_DEBUG=1 prints
 // each timed key; GB_STEP_MS bounds one step (default 120000).
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +32,16 @@ const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : u
 const lessonId = option('--lesson') ?? 'overlayfs';
 const kernelChoice = option('--kernel') ?? 'sim';
 const TARGET = { latencyMs: 100, idleCpuPercent: 2, rssBytes: 150e6 };
+
+if (process.env.GB_TOUR_AS_LEARN === undefined && !args.includes('--node-defaults')) {
+  const launcher = fs.readFileSync(path.join(root, 'bin', 'glassbox'), 'utf8');
+  const flags = /^learn_flags="([^"]*)"/m.exec(launcher)?.[1].split(/\s+/).filter(Boolean) ?? [];
+  const again = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, GB_TOUR_AS_LEARN: flags.join(' '), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
+  });
+  process.exit(again.status ?? 1);
+}
 
 function fail(message) {
   console.error(`bench:tour: ${message}`);
@@ -276,6 +290,7 @@ try {
     const ok = (good) => (good ? 'ok' : 'OVER');
     const ms = (value) => `${value.toFixed(1)} ms`;
     console.log(`bench:tour  lesson ${lessonId} on the ${result.kernel} kernel, ${lesson.steps.length} steps, ${latencies.length} key presses while steps ran`);
+    console.log(`            node flags: ${process.env.GB_TOUR_AS_LEARN || '(none)'}, MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}${process.env.GB_TOUR_AS_LEARN === undefined ? '  (--node-defaults: not what glassbox learn runs with)' : '  (as bin/glassbox runs learn)'}`);
     console.log(`  key → frame   median ${ms(result.latencyMs.median)}  p95 ${ms(result.latencyMs.p95)}  max ${ms(result.latencyMs.max)}   target ≤ ${TARGET.latencyMs} ms: ${ok(result.latencyMs.p95 <= TARGET.latencyMs)}`);
     console.log(`  key → frame on a resting lesson (the screen's own cost)   median ${ms(result.restingLatencyMs.median)}  max ${ms(result.restingLatencyMs.max)}, CPU ${ms(result.restingCpuMsPerKey)} per key`);
     console.log(`  idle CPU      ${idleCpuPercent.toFixed(2)} %   target ≤ ${TARGET.idleCpuPercent} %: ${ok(idleCpuPercent <= TARGET.idleCpuPercent)}`);
