@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { GlassboxError } from '../errors.js';
@@ -50,6 +51,11 @@ export interface LaunchOptions {
   onNext?: (step: { op: string; args: Record<string, string> }) => void | Promise<void>;
   /** Extra environment for the helper itself (the container's comes from the spec). */
   env?: NodeJS.ProcessEnv;
+  /**
+  `exec -d`: gbx-run gets a session of its own (no terminal's signals reach it), and once the
+  program runs it no longer keeps this process alive, so the caller may exit while it runs.
+  */
+  detached?: boolean;
 }
 
 export interface HelperStep {
@@ -118,7 +124,7 @@ export function launchExec(spec: ExecSpec, options: LaunchOptions = {}): Promise
 function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns?: UserNamespaceSpec): Promise<LaunchedContainer> {
   const started = performance.now();
   const stdio: StdioOptions = [...(options.stdio ?? ['pipe', 'pipe', 'pipe']), 'pipe'];
-  const child = spawn(helperPath(options), [], { stdio, env: options.env ?? {} });
+  const child = spawn(helperPath(options), [], { stdio, env: options.env ?? {}, detached: options.detached === true });
   const control = child.stdio[3] as (Readable & Writable) | null;
   if (control === null || control === undefined) throw new GlassboxError('RUN_PROTOCOL', 'no control socket to gbx-run', { kind: 'bug' });
   control.write(encodeFrame('S', payload));
@@ -153,7 +159,13 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
       case 'step':
         steps.push({ op: event.op, args: event.args, ret: event.ret, errno: event.errno });
         // gbx-run's parent reports execve once the child's close-on-exec pipe has closed.
-        if (event.op === 'execve' && event.ret === 0) onRunning(true);
+        if (event.op === 'execve' && event.ret === 0) {
+          onRunning(true);
+          if (options.detached === true) {
+            child.unref();
+            (control as Partial<Pick<Socket, 'unref'>>).unref?.();
+          }
+        }
         publish({ phase: 'done', op: event.op, args: event.args, ret: event.ret, errno: event.errno });
         break;
       case 'created': {

@@ -1,4 +1,4 @@
-import { isRunning } from '../../container/control.js';
+import { effectiveStatus, isRunning } from '../../container/control.js';
 import { containerPaths, type ContainerState } from '../../container/state.js';
 import { CPU_PERIOD_US } from '../../container/cgroup-plan.js';
 
@@ -11,8 +11,9 @@ flags made of it), plus glassbox's own: the cgroups and the processes with their
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 function dockerStatus(state: ContainerState): string {
-  if (isRunning(state)) return 'running';
-  return state.status === 'running' ? 'dead' : state.status;
+  const status = effectiveStatus(state);
+  // Docker says created until the start has finished (here: until the program's execve).
+  return status === 'starting' ? 'created' : status;
 }
 
 export function describeContainer(state: ContainerState): Record<string, unknown> {
