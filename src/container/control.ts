@@ -17,8 +17,46 @@ is an orphan: gc's rules apply (released and removed).
 */
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Its first process has reached execve (so `exec` may join it), its owner and that process are alive. */
 export function isRunning(state: ContainerState): boolean {
-  return state.status === 'running' && !isOrphan(state) && state.processes.init !== undefined && isProcessAlive(state.processes.init);
+  return state.status === 'running' && hasLiveInit(state);
+}
+
+/** Cloned and recorded, but gbx-run is still building it (root, masked paths, caps): not joinable yet. */
+export function isStarting(state: ContainerState): boolean {
+  return state.status === 'starting' && hasLiveInit(state);
+}
+
+/** Starting or running: there is a process to signal (stop, kill, rm -f). */
+export function isLive(state: ContainerState): boolean {
+  return isRunning(state) || isStarting(state);
+}
+
+function hasLiveInit(state: ContainerState): boolean {
+  return !isOrphan(state) && state.processes.init !== undefined && isProcessAlive(state.processes.init);
+}
+
+/** What ps and inspect show: a starting or running container whose owner or first process is gone is `dead`. */
+export function effectiveStatus(state: ContainerState): ContainerState['status'] {
+  if (state.status !== 'running' && state.status !== 'starting') return state.status;
+  return hasLiveInit(state) ? state.status : 'dead';
+}
+
+/**
+Throws unless `exec` may join the container now. A starting container is refused rather than
+waited for: its namespaces exist but the masked paths, read-only mounts and the capability
+drop may not be done yet, and the wait is normally a few milliseconds, so a caller that races
+a start can simply retry (docker refuses an exec into a container that is not running, too).
+*/
+export function assertJoinable(state: ContainerState): void {
+  if (isRunning(state)) return;
+  if (isStarting(state)) {
+    throw new GlassboxError('CONTAINER_STARTING', `container ${state.name} is still starting: its process has not reached execve yet`, {
+      kind: 'user',
+      hint: 'try again in a moment (glassbox ps -a shows it Up once it runs)',
+    });
+  }
+  throw new GlassboxError('CONTAINER_NOT_RUNNING', `container ${state.name} is not running`, { kind: 'user' });
 }
 
 /** A signal as docker kill takes it: `KILL`, `SIGKILL`, `9`. */
@@ -34,9 +72,9 @@ export function parseSignal(value: string): NodeJS.Signals {
   throw new GlassboxError('CONTAINER_BAD_SIGNAL', `invalid signal: ${value}`, { kind: 'user', hint: 'a name (TERM, SIGKILL) or a number (9)' });
 }
 
-/** Sends a signal to the container's first process. PID 1 of a pid namespace gets only the signals it handles, and always SIGKILL. */
+/** Sends a signal to the container's first process (running or still starting). PID 1 of a pid namespace gets only the signals it handles, and always SIGKILL. */
 export function signalContainer(kernel: Kernel, state: ContainerState, signal: NodeJS.Signals): void {
-  if (!isRunning(state) || !killRecorded(kernel, state.processes.init, signal)) {
+  if (!isLive(state) || !killRecorded(kernel, state.processes.init, signal)) {
     throw new GlassboxError('CONTAINER_NOT_RUNNING', `container ${state.name} is not running`, { kind: 'user' });
   }
 }
@@ -68,7 +106,7 @@ export async function waitForExit(kernel: Kernel, id: string, options: { timeout
 /** docker stop: SIGTERM (or the image's StopSignal), then SIGKILL after `timeoutS` seconds. */
 export async function stopContainer(kernel: Kernel, state: ContainerState, options: { timeoutS?: number; signal?: NodeJS.Signals; root?: string } = {}): Promise<ContainerState | undefined> {
   const root = options.root ?? containersRoot();
-  if (!isRunning(state)) return waitForExit(kernel, state.id, { root, timeoutMs: 5000 });
+  if (!isLive(state)) return waitForExit(kernel, state.id, { root, timeoutMs: 5000 });
   killRecorded(kernel, state.processes.init, options.signal ?? 'SIGTERM');
   const graceMs = (options.timeoutS ?? 10) * 1000;
   try {
@@ -84,9 +122,9 @@ export async function stopContainer(kernel: Kernel, state: ContainerState, optio
 export async function removeContainer(kernel: Kernel, state: ContainerState, options: { force?: boolean; root?: string } = {}): Promise<void> {
   const root = options.root ?? containersRoot();
   let current: ContainerState | undefined = state;
-  if (isRunning(state)) {
+  if (isLive(state)) {
     if (options.force !== true) {
-      throw new GlassboxError('CONTAINER_RUNNING', `cannot remove container ${state.name}: it is running`, {
+      throw new GlassboxError('CONTAINER_RUNNING', `cannot remove container ${state.name}: it is ${effectiveStatus(state)}`, {
         kind: 'user',
         hint: 'stop it first (glassbox stop), or force it: glassbox rm -f',
       });

@@ -15,18 +15,23 @@ import { containerPaths, containersRoot, updateState, type ContainerState } from
 /**
 A created container, started and seen through to its end by the process that owns it (the
 foreground `run`, or the -d monitor). Each resource is recorded in state.json before it is
-taken: mount, then cgroups, then the helper and the container's pid (with their start times).
-When the container exits, the owner reads the OOM counter, releases everything but the upper
+taken: mount, then cgroups, then the helper and the container's pid (with their start times),
+with status `starting`. Only when gbx-run reports the program's execve does the status become
+`running`: until then the child is still building its root (pivot_root, masked and read-only
+paths, the capability drop), and `exec` must not join it. When the container exits, the owner reads the OOM counter, releases everything but the upper
 dir (kept for `diff` until `rm`) and writes the exit; with --rm it removes the container too.
 */
-export type PauseStep = 'after-mount' | 'after-cgroup' | 'after-launch';
+export type PauseStep = 'after-mount' | 'after-cgroup' | 'before-execve' | 'after-launch';
 
 export const PAUSE_ENV = 'GLASSBOX_TEST_PAUSE_AT';
 
 export interface StartCreatedOptions {
   stdio?: LaunchOptions['stdio'];
   launcher?: ContainerLauncher;
-  /** Tests only: stop at a step (so the test can kill -9 glassbox there). Default: $GLASSBOX_TEST_PAUSE_AT. */
+  /**
+  Tests only: stop at a step (so the test can kill -9 glassbox there). Default: $GLASSBOX_TEST_PAUSE_AT.
+  `before-execve` runs gbx-run in step mode, to hold the child just before its execve.
+  */
   pause?: (step: PauseStep) => Promise<void>;
   root?: string;
 }
@@ -87,17 +92,24 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
 
+    const holdBeforeExecve = options.pause !== undefined || process.env[PAUSE_ENV] === 'before-execve';
     launched = await (options.launcher ?? realLauncher).launch(state.spec, {
       stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
       beforeRelease: (pid) => {
-        // Recorded (with `running`, in one write) before the child may run anything: a crash
+        // Recorded (with `starting`, in one write) before the child may run anything: a crash
         // from here on finds gbx-run and the container's first process.
         const helper = parentOf(pid);
         const processes = { ...state.processes, init: identityOf(pid), ...(helper === undefined ? {} : { helper: identityOf(helper) }) };
-        updateState(state, { status: 'running', startedAt: new Date().toISOString(), processes }, root);
+        updateState(state, { status: 'starting', processes }, root);
         placeInCgroups(kernel, cgroups, pid);
       },
+      ...(holdBeforeExecve ? { onNext: async (step: { op: string }) => (step.op === 'execve' ? pause('before-execve') : undefined) } : {}),
     });
+    // A launcher that does not report execve (none today) is taken at its word at release.
+    if (await (launched.running ?? Promise.resolve(true))) {
+      updateState(state, { status: 'running', startedAt: new Date().toISOString() }, root);
+    }
+    // Otherwise it ended before its program ran: it stays `starting`, and wait() records the exit.
     await pause('after-launch');
   } catch (error) {
     await abandon(kernel, state, root);

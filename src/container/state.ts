@@ -15,8 +15,13 @@ resource taken (the overlay plan before the mount, the cgroup plan before mkdir,
 pid before it may run anything), so that whoever finds the container after a crash knows
 exactly what to undo. A pid is kept with its start time (/proc/<pid>/stat field 22): a reused
 pid then does not match, and nothing that is not ours is killed.
+
+Status: `created` (made, nothing runs), `starting` (gbx-run has cloned the container's first
+process and its pids are recorded, but it is still building the root and dropping privileges:
+nothing may join it yet), `running` (its execve succeeded), `exited`. `dead` is never written:
+readers show it for a starting or running container whose owner is gone.
 */
-export type ContainerStatus = 'created' | 'running' | 'exited' | 'dead';
+export type ContainerStatus = 'created' | 'starting' | 'running' | 'exited' | 'dead';
 
 export interface ContainerProcesses {
   /** The glassbox process that owns the container: the foreground `run`, or the -d monitor. */

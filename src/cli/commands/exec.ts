@@ -1,7 +1,9 @@
-import { isRunning } from '../../container/control.js';
+import { assertJoinable } from '../../container/control.js';
 import { placeInCgroups } from '../../container/cgroups.js';
-import { execSpecFor } from '../../container/exec-spec.js';
-import { launchExec } from '../../container/launch.js';
+import { execSpecFor, type ExecSpec } from '../../container/exec-spec.js';
+import { launchExec, type LaunchResult } from '../../container/launch.js';
+import type { ContainerState } from '../../container/state.js';
+import type { Kernel } from '../../kernel/types.js';
 import { GlassboxError } from '../../errors.js';
 import { printJson, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -13,13 +15,20 @@ import { parseCommandArgs, GLOBAL_FLAGS, type FlagDef } from './run-args.js';
 joins the namespaces of the container's first process (setns from a single-threaded process,
 DESIGN.md), the new process is placed in the container's cgroups before it runs, and gets the
 container's capabilities, environment (plus -e), cwd (or -w) and user (or -u). Its stdio is
-this terminal's, signals are forwarded, and the exit code is its own.
+this terminal's, signals are forwarded, and the exit code is its own. Only a running container
+(its first process past execve) can be joined; a starting one is refused (control.ts).
+
+`-d`: as docker, prints nothing and exits 0 once the process runs (its execve succeeded), or
+with its failure when it never did. gbx-run stays behind in a session of its own as its
+parent; the process is in the container's namespaces and cgroups, so stop and rm -f end it
+with the container. Its output goes nowhere, as docker's does.
 */
 const HINT = 'glassbox exec -it web /bin/sh';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 
 export const EXEC_FLAGS: FlagDef[] = [
+  { long: 'detach', short: 'd', value: false },
   { long: 'interactive', short: 'i', value: false },
   { long: 'tty', short: 't', value: false },
   { long: 'env', short: 'e', value: true, multiple: true },
@@ -34,13 +43,16 @@ export async function runExec(options: GlobalOptions, args: string[], io: Io): P
   if (input === undefined || command.length === 0) throw new GlassboxError('CLI_USAGE', 'exec needs a container and a command', { kind: 'user', hint: HINT });
   const kernel = await containerKernel(options);
   const state = findState(input, await loadContainers(kernel));
-  if (!isRunning(state)) throw new GlassboxError('CONTAINER_NOT_RUNNING', `container ${state.name} is not running`, { kind: 'user' });
+  assertJoinable(state);
+  const detach = values.detach === true;
+  const json = options.json || values.json === true;
   const spec = execSpecFor(state.spec, state.processes.init!.pid, command, {
     ...(Array.isArray(values.env) ? { env: values.env } : {}),
     ...(typeof values.workdir === 'string' ? { workdir: values.workdir } : {}),
     ...(typeof values.user === 'string' ? { user: values.user } : {}),
     tty: values.tty === true,
   });
+  if (detach) return startDetached(kernel, state, spec, json, io);
   const pending: NodeJS.Signals[] = [];
   let forward: ((signal: NodeJS.Signals) => void) | undefined;
   const handlers = FORWARDED.map((signal) => {
@@ -59,10 +71,32 @@ export async function runExec(options: GlobalOptions, args: string[], io: Io): P
     forward = (signal) => launched.kill(signal);
     for (const signal of pending.splice(0)) forward(signal);
     const result = await launched.exited;
-    if (options.json || values.json === true) printJson(io, { id: state.id, exitCode: result.status, error: result.error });
-    else if (result.error !== null) io.stderr.write(`glassbox: ${result.error.message}${result.error.errno === null ? '' : `: ${result.error.errno}`}\n`);
+    reportResult(io, json, state.id, result);
     return result.status;
   } finally {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
+}
+
+async function startDetached(kernel: Kernel, state: ContainerState, spec: ExecSpec, json: boolean, io: Io): Promise<number> {
+  const launched = await launchExec(spec, {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    detached: true,
+    beforeRelease: (pid) => {
+      if (state.cgroups !== undefined) placeInCgroups(kernel, state.cgroups, pid);
+    },
+  });
+  // Started means past execve: a command that cannot run (127) is still this command's failure.
+  if (launched.running === undefined || (await launched.running)) {
+    if (json) printJson(io, { id: state.id, pid: launched.pid });
+    return 0;
+  }
+  const result = await launched.exited;
+  reportResult(io, json, state.id, result);
+  return result.status;
+}
+
+function reportResult(io: Io, json: boolean, id: string, result: LaunchResult): void {
+  if (json) printJson(io, { id, exitCode: result.status, error: result.error });
+  else if (result.error !== null) io.stderr.write(`glassbox: ${result.error.message}${result.error.errno === null ? '' : `: ${result.error.errno}`}\n`);
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isRunning } from '../../container/control.js';
+import { effectiveStatus } from '../../container/control.js';
 import type { ContainerState, ListedContainer } from '../../container/state.js';
 import { GlassboxError } from '../../errors.js';
 import { printJson, printLines, type Io } from '../output.js';
@@ -10,7 +10,8 @@ import { formatAgo, formatTable, truncate } from './image-format.js';
 /**
 `glassbox ps [-a] [-q] [--no-trunc]`, as `docker ps`: running containers (all with -a), newest
 first, in Docker's columns: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, NAMES. STATUS is
-`Up 3 seconds`, `Exited (137) 2 minutes ago`, `Created` or `Dead`.
+`Up 3 seconds`, `Exited (137) 2 minutes ago`, `Created`, `Starting` (glassbox's own: cloned,
+not yet past execve, shown with -a) or `Dead`.
 */
 export interface ContainerRow {
   id: string;
@@ -29,14 +30,16 @@ export interface ContainerRow {
 /** Docker's STATUS column. */
 export function formatStatus(state: ContainerState, now: Date = new Date()): string {
   const since = (iso: string | undefined): string => formatAgo(iso, now).replace(/ ago$/, '');
-  if (isRunning(state)) return `Up ${since(state.startedAt)}`;
-  if (state.status === 'exited') return `Exited (${state.exitCode ?? 0}) ${formatAgo(state.finishedAt, now)}`;
-  if (state.status === 'created') return 'Created';
+  const status = effectiveStatus(state);
+  if (status === 'running') return `Up ${since(state.startedAt)}`;
+  if (status === 'exited') return `Exited (${state.exitCode ?? 0}) ${formatAgo(state.finishedAt, now)}`;
+  if (status === 'created') return 'Created';
+  if (status === 'starting') return 'Starting';
   return 'Dead';
 }
 
 export function containerRow(state: ContainerState, now: Date = new Date()): ContainerRow {
-  const running = isRunning(state);
+  const status = effectiveStatus(state);
   return {
     id: state.id,
     name: state.name,
@@ -44,11 +47,11 @@ export function containerRow(state: ContainerState, now: Date = new Date()): Con
     imageId: state.config.imageId,
     command: [...state.config.entrypoint, ...state.config.cmd].join(' '),
     created: state.created,
-    state: running ? 'running' : state.status === 'running' ? 'dead' : state.status,
+    state: status,
     status: formatStatus(state, now),
     exitCode: state.exitCode ?? null,
     oomKilled: state.oomKilled ?? false,
-    pid: running ? (state.processes.init?.pid ?? null) : null,
+    pid: status === 'running' || status === 'starting' ? (state.processes.init?.pid ?? null) : null,
   };
 }
 
