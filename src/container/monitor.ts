@@ -6,16 +6,20 @@ import { GlassboxError } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
 import { packageRoot } from '../native/paths.js';
 import { glassboxHome } from '../store/layout.js';
+import { openLogWriter } from './container-log.js';
 import type { ContainerLauncher } from './launcher.js';
 import { identityOf, startCreated } from './start.js';
 import { containerPaths, containersRoot, readState, updateState, type ContainerState } from './state.js';
 
 /**
 `run -d`: the container outlives the command, so a glassbox process of its own owns it: the
-monitor, started with setsid (no terminal, no Ctrl-C from the shell that ran `run -d`), its
-stdout and stderr the container's log. It takes ownership in state.json before it mounts
-anything, reports "started" (or the error) to `run -d` over fd 3, then waits for the exit and
-releases everything, as a foreground run does.
+monitor, started with setsid (no terminal, no Ctrl-C from the shell that ran `run -d`). It
+reads the container's stdout and stderr from two pipes and appends them to the container's log
+as records that keep which stream each chunk came from (container-log.ts); its own stdout and
+stderr are that file too, for what it says itself if it breaks. It takes ownership in
+state.json before it mounts anything, reports "started" (or the error) to `run -d` over fd 3
+once the container's program runs (its execve), then waits for the exit and releases
+everything, as a foreground run does.
 
 Handshake on fd 3 (a socketpair): `run -d` writes the monitor's pid and start time as owner,
 then sends `go`; the monitor answers one JSON line, `{"ok":true,"pid":N}` or
@@ -105,19 +109,26 @@ export async function runMonitor(kernel: Kernel, id: string, options: { launcher
   const target: { kill?: (signal: NodeJS.Signals) => void } = {};
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => target.kill?.(signal));
   let running;
+  const log = openLogWriter(containerPaths(id, root).logFile);
   try {
     const state = readState(id, root);
     if (state === undefined) throw new GlassboxError('CONTAINER_NOT_FOUND', `no such container: ${id}`, { kind: 'bug' });
-    running = await startCreated(kernel, state, { root, stdio: ['ignore', 'inherit', 'inherit'], ...(options.launcher === undefined ? {} : { launcher: options.launcher }) });
+    running = await startCreated(kernel, state, { root, stdio: ['ignore', 'pipe', 'pipe'], ...(options.launcher === undefined ? {} : { launcher: options.launcher }) });
   } catch (error) {
+    log.close();
     const gb = GlassboxError.is(error) ? error : undefined;
     reply({ ok: false, error: { code: gb?.code ?? 'GB_INTERNAL', kind: gb?.kind ?? 'bug', message: error instanceof Error ? error.message : String(error), ...(gb?.hint === undefined ? {} : { hint: gb.hint }) } });
     return 1;
   }
+  // Nothing is lost before this: the pipes hold what the program wrote since its execve.
+  // The exit is seen only after both pipes ended, so every record is written before it.
+  if (running.launched.stdout !== null) log.pipe('stdout', running.launched.stdout);
+  if (running.launched.stderr !== null) log.pipe('stderr', running.launched.stderr);
   target.kill = (signal) => running.launched.kill(signal);
   reply({ ok: true, pid: running.launched.pid });
   const exit = await running.wait();
-  if (exit.error !== null) process.stderr.write(`glassbox: ${exit.error}\n`);
-  if (exit.oomKilled) process.stderr.write('glassbox: the container was killed by the kernel OOM killer (memory limit reached)\n');
+  if (exit.error !== null) log.write('stderr', `glassbox: ${exit.error}\n`);
+  if (exit.oomKilled) log.write('stderr', 'glassbox: the container was killed by the kernel OOM killer (memory limit reached)\n');
+  log.close();
   return 0;
 }

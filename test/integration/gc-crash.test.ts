@@ -1,6 +1,7 @@
 /**
-kill -9 of glassbox at each step of `run` (after the mount, after the cgroups, after the launch;
-GLASSBOX_TEST_PAUSE_AT parks it there), then `glassbox gc`: the state written ahead of each
+kill -9 of glassbox at each step of `run` (after the mount, after the cgroups, with gbx-run's
+child held just before its execve, after the launch; GLASSBOX_TEST_PAUSE_AT parks it there),
+then `glassbox gc`: the state written ahead of each
 resource names everything, so no mount, cgroup, process or state is left. Also the -d monitor
 killed while its container runs: the next command (here `ps`) collects it.
 */
@@ -45,9 +46,32 @@ function mountsBelowHome(): string[] {
 /** The container's processes: the ones with the token, but not glassbox itself (its argv has it too). */
 const containerProcesses = (glassboxPid: number): string[] => processesWith(token).filter((line) => !line.startsWith(`${glassboxPid}:`));
 
+/** Pids in the container's cgroups: before its execve the child still has gbx-run's command line, not the token. */
+const cgroupMembers = (): string[] => containerCgroups().flatMap((dir) => fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean));
+
+/** The pids the state recorded (gbx-run and the container's first process), as the test saw them before the kill. */
+function recordedPids(): number[] {
+  const [id] = ids();
+  if (id === undefined) return [];
+  const state = JSON.parse(fs.readFileSync(path.join(home, 'containers', id, 'state.json'), 'utf8')) as { processes: Record<string, { pid: number } | undefined> };
+  return [state.processes.helper?.pid, state.processes.init?.pid].filter((pid): pid is number => pid !== undefined);
+}
+
+/** Running or sleeping; a zombie waits only for whoever reaps orphans here. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 const STEPS = [
   { step: 'after-mount', taken: (pid: number) => mountsBelowHome().length >= 1 && containerCgroups().length === 0 && containerProcesses(pid).length === 0 },
   { step: 'after-cgroup', taken: (pid: number) => mountsBelowHome().length >= 1 && containerCgroups().length > 0 && containerProcesses(pid).length === 0 },
+  // Cloned, placed and built, not yet executed: the state says starting and names both pids.
+  { step: 'before-execve', taken: (pid: number) => mountsBelowHome().length >= 1 && cgroupMembers().length >= 1 && containerProcesses(pid).length === 0 && recordedPids().length === 2 },
   // gbx-run and the container's shell.
   { step: 'after-launch', taken: (pid: number) => mountsBelowHome().length >= 1 && containerCgroups().length > 0 && containerProcesses(pid).length >= 1 },
 ] as const;
@@ -81,9 +105,11 @@ if (gate.mode !== 'run') {
         let err = '';
         child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
         const exited = new Promise((resolve) => child.on('exit', resolve));
+        let recorded: number[] = [];
         try {
           await waitFor(() => err.includes(`glassbox: paused ${step}`), `glassbox pauses ${step}`);
           expect(taken(child.pid!), err).toBe(true);
+          recorded = recordedPids();
         } finally {
           child.kill('SIGKILL');
           await exited;
@@ -93,8 +119,9 @@ if (gate.mode !== 'run') {
         expect(ids()).toHaveLength(1);
         const gc = cli('gc');
         expect(gc.code, gc.err).toBe(0);
-        expect(gc.out).toMatch(/^removed [0-9a-f]{12} \(crash, was (created|running)/m);
+        expect(gc.out).toMatch(/^removed [0-9a-f]{12} \(crash, was (created|starting|running)/m);
         expect(leftovers(home, token)).toEqual([]);
+        expect(recorded.filter(isAlive)).toEqual([]);
         expect(ids()).toEqual([]);
         expect(cli('gc').out.trim()).toBe('nothing to collect');
       });

@@ -1,6 +1,7 @@
-import fs from 'node:fs';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { isRunning } from '../../container/control.js';
+import { LogReader, LogTimestamps, type LogRecord } from '../../container/container-log.js';
+import { isLive } from '../../container/control.js';
 import { containerPaths, readState } from '../../container/state.js';
 import { GlassboxError } from '../../errors.js';
 import type { Io } from '../output.js';
@@ -8,54 +9,49 @@ import type { GlobalOptions } from '../run.js';
 import { findState, loadContainers, optionalKernel } from './container-context.js';
 
 /**
-`glassbox logs [-f] CONTAINER`, as `docker logs`: what a -d container wrote (stdout and stderr
-both go to $GLASSBOX_HOME/containers/<id>/log). `-f` keeps printing as it grows, until the
-container has exited. A foreground container has no log: its output went to the terminal.
+`glassbox logs [-f] [-t] CONTAINER`, as `docker logs`: what a -d container wrote, kept by its
+monitor with the stream of each chunk (container-log.ts). Its stdout goes to our stdout and
+its stderr to our stderr, in the order the monitor read them. `-t` starts each line with its
+RFC 3339 time; `-f` keeps printing as the log grows, until the container has exited. With
+--json, one record per line as stored: {stream, time, log}. A foreground container has no log:
+its output went to the terminal.
 */
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function writeTo(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
 
 export async function runLogs(options: GlobalOptions, args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     strict: true,
-    options: { follow: { type: 'boolean', short: 'f', default: false } },
+    options: {
+      follow: { type: 'boolean', short: 'f', default: false },
+      timestamps: { type: 'boolean', short: 't', default: false },
+    },
   });
   if (positionals.length !== 1) throw new GlassboxError('CLI_USAGE', 'logs takes one container', { kind: 'user', hint: 'glassbox logs -f web' });
   const state = findState(positionals[0]!, await loadContainers(await optionalKernel(options)));
-  const file = containerPaths(state.id).logFile;
-  let offset = 0;
-  const drain = async (): Promise<void> => {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const buffer = Buffer.alloc(1 << 16);
-      for (;;) {
-        const n = fs.readSync(fd, buffer, 0, buffer.length, offset);
-        if (n === 0) break;
-        offset += n;
-        const chunk = buffer.subarray(0, n);
-        if (options.json) io.stdout.write(`${JSON.stringify({ log: chunk.toString('utf8') })}\n`);
-        else if (!io.stdout.write(Buffer.from(chunk))) await new Promise((resolve) => io.stdout.once('drain', resolve));
-      }
-    } finally {
-      fs.closeSync(fd);
+  const reader = new LogReader(containerPaths(state.id).logFile);
+  const timestamps = values.timestamps ? new LogTimestamps() : undefined;
+  const print = async (records: LogRecord[]): Promise<void> => {
+    for (const record of records) {
+      if (options.json) await writeTo(io.stdout, `${JSON.stringify(record)}\n`);
+      else await writeTo(record.stream === 'stdout' ? io.stdout : io.stderr, timestamps === undefined ? record.log : timestamps.apply(record));
     }
   };
-  await drain();
-  if (!values.follow || !isRunning(state)) return 0;
+  const following = values.follow && isLive(state);
+  await print(reader.read(!following));
+  if (!following) return 0;
   for (;;) {
     await sleep(100);
-    await drain();
+    await print(reader.read());
     const next = readState(state.id);
-    if (next === undefined || !isRunning(next)) break;
+    if (next === undefined || !isLive(next)) break;
   }
-  // The last lines may land between the read and the exit.
-  await drain();
+  // The last records may land between the read and the exit.
+  await print(reader.read(true));
   return 0;
 }
