@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -53,7 +54,10 @@ static bool write_all(const void *data, size_t length)
 	const char *p = data;
 
 	while (length > 0) {
-		ssize_t done = write(control_fd, p, length);
+		/* MSG_NOSIGNAL: a parent that has gone (exec -d) makes this an EPIPE, not a SIGPIPE death. */
+		ssize_t done = send(control_fd, p, length, MSG_NOSIGNAL);
+		if (done < 0 && errno == ENOTSOCK)
+			done = write(control_fd, p, length);
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done <= 0)
