@@ -4,10 +4,11 @@ import type { Kernel } from '../../src/kernel/types.js';
 import { realContractCgroup } from '../helpers/real-kernel.js';
 
 /**
-The contract on the simulated kernel, once per cgroup layout. The cgroup for the suite is found the
-same way as on the real kernel. On v2 the session scope the simulated glassbox runs in hands no
-controller down (as on a systemd laptop), so the setup first enables pids there, as a tool would:
-v2 allows that in a group that has processes because pids is a threaded controller.
+The contract on the simulated kernel, once per cgroup layout, and on v2 once per place glassbox was
+started in. The cgroup for the suite is found the same way as on the real kernel. On v2 neither the
+delegated scope nor the login session scope hands a controller down by itself (systemd leaves a
+delegated scope's cgroup.subtree_control to the delegate), so the setup first enables pids there, as
+a tool would: v2 allows that in a group that has processes because pids is a threaded controller.
 */
 function simContext(kernel: Kernel): ContractContext {
   const unified = kernel
@@ -22,3 +23,6 @@ function simContext(kernel: Kernel): ContractContext {
 for (const layout of ['v2', 'v1', 'hybrid'] as const) {
   describeKernelContract(`simulated (${layout} cgroups)`, () => simContext(createSimKernel({ cgroupLayout: layout })));
 }
+describeKernelContract('simulated (v2 cgroups, started in the login session)', () =>
+  simContext(createSimKernel({ cgroupLayout: 'v2', cgroupPlacement: 'session' })),
+);

@@ -78,7 +78,7 @@ describe('cgroup driver on the simulated kernel', () => {
   }
 
   it('v2: enabling a controller in a cgroup that holds us is refused, and nothing is left', () => {
-    const kernel = createSimKernel({ cgroupLayout: 'v2' });
+    const kernel = createSimKernel({ cgroupLayout: 'v2', cgroupPlacement: 'session' });
     const layout = detectCgroupLayout(kernel);
     const plan = planCgroups(layout, 'abc', { pidsLimit: 5 });
     expect(() => applyCgroups(kernel, plan)).toThrow(/cannot enable \w+ for child groups of/);
@@ -87,7 +87,7 @@ describe('cgroup driver on the simulated kernel', () => {
   });
 
   it('v2: alone in a delegated group, glassbox moves itself into a leaf and hands the controllers down', async () => {
-    const kernel = createSimKernel({ cgroupLayout: 'v2' });
+    const kernel = createSimKernel({ cgroupLayout: 'v2', cgroupPlacement: 'session' });
     const own = planCgroups(detectCgroupLayout(kernel), 'abc', { pidsLimit: 5 }).groups[0]!.ownDir;
     // The login shell goes to a scope of its own, leaving glassbox alone (systemd-run --scope -p Delegate=yes).
     const shell = kernel.readFile(`${own}/cgroup.procs`).split('\n').filter((pid) => pid !== '' && Number(pid) !== kernel.getpid());

@@ -5,9 +5,9 @@ import type { Kernel } from '../../src/kernel/types.js';
 
 const SESSION = '/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope';
 
-/** Our own v2 group after enabling controllers for children, as a tool on a systemd host must. */
+/** glassbox started from the login shell on a v2 host: it shares the session scope with the shell. */
 function v2(): Kernel {
-  return createSimKernel({ cgroupLayout: 'v2' });
+  return createSimKernel({ cgroupLayout: 'v2', cgroupPlacement: 'session' });
 }
 
 describe('simulated cgroup v2', () => {

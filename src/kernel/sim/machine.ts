@@ -3,7 +3,7 @@ import type { MountRequest } from '../types.js';
 import { ALL_CAPS } from './access.js';
 import { populateDev, populateRootfs, populateSys } from './base-tree.js';
 import { CgroupFs } from './cgroupfs.js';
-import { buildCgroups, type CgroupLayout } from './cgroup-layouts.js';
+import { buildCgroups, type CgroupLayout, type CgroupPlacement } from './cgroup-layouts.js';
 import type { CgroupHierarchy } from './cgroup-tree.js';
 import { createFilesystem, tmpfs, type FsFactoryHost } from './filesystems.js';
 import type { Caller, SimFs } from './fs-types.js';
@@ -19,6 +19,8 @@ import type { VfsContext } from './vfs-context.js';
 
 export interface SimMachineOptions {
   cgroupLayout: CgroupLayout;
+  /** Where glassbox was started; default: delegated on v2, the login session on v1 and hybrid. */
+  cgroupPlacement?: CgroupPlacement;
   privileged: boolean;
   hostname: string;
 }
@@ -59,7 +61,7 @@ export class SimMachine implements MountHost, ProcHost, FsFactoryHost {
     this.rootNs = new MountNamespace(ns.mnt.inode, root);
     this.sysfs = new MemFs({ fstype: 'sysfs', source: 'sysfs', dev: this.ids.anonDev(), rootMode: 0o555, firstIno: 1, dirSize: 'entries' });
     populateSys(this.sysfs);
-    const cgroups = buildCgroups(options.cgroupLayout);
+    const cgroups = buildCgroups(options.cgroupLayout, options.cgroupPlacement);
     this.hierarchies = cgroups.hierarchies;
     const base = (pid: number, ppid: number, comm: string, argv: string[], kernelThread = false): SimProcess => ({
       pid,
@@ -95,7 +97,7 @@ export class SimMachine implements MountHost, ProcHost, FsFactoryHost {
     self.sid = SHELL_PID;
     self.exe = '/usr/local/bin/node';
     self.cwd = '/tmp';
-    self.cgroups = new Map(shell.cgroups);
+    self.cgroups = new Map(this.hierarchies.map((h) => [h, cgroups.selfCgroup(h)]));
     self.memoryBytes = 48 * 2 ** 20;
     if (!options.privileged) {
       // nobody: no capabilities at all, as `setpriv --reuid=65534 --clear-groups --inh-caps=-all` gives.

@@ -15,6 +15,12 @@ import { getxattrAt, listxattrAt, removexattrAt, setxattrAt } from './vfs-xattr.
 export interface SimKernelOptions {
   /** How cgroups are mounted: pure v2 (most laptops), v1, or hybrid (v1 plus an almost empty v2). */
   cgroupLayout?: 'v1' | 'v2' | 'hybrid';
+  /**
+  Where glassbox was started: alone in a delegated scope (`systemd-run --scope -p Delegate=yes`;
+  the default on v2, where containers need it) or in the login session with its shell (the default
+  on v1 and hybrid, as on this project's test machine).
+  */
+  cgroupPlacement?: 'delegated' | 'session';
   /** Root with every capability (default), or uid 65534 with none. */
   privileged?: boolean;
   hostname?: string;
@@ -35,6 +41,7 @@ the real kernel gives for the same call in the same state.
 export function createSimKernel(options: SimKernelOptions = {}): SimKernel {
   const settings: SimMachineOptions = {
     cgroupLayout: options.cgroupLayout ?? 'v2',
+    cgroupPlacement: options.cgroupPlacement,
     privileged: options.privileged ?? true,
     hostname: options.hostname ?? 'glassbox',
   };
