@@ -35,10 +35,27 @@ describe('tour session', () => {
     expect(leftovers(sim.kernel)).toEqual([]);
   });
 
-  // On v2 our own cgroup has processes in it, so memory (a domain controller) cannot be enabled for
-  // child groups (EBUSY, the no-internal-processes rule): startContainer fails for every container
-  // lesson until src/container's cgroup plan moves glassbox into a leaf of its own first.
-  it.todo('runs the container lessons on a v2 layout (needs glassbox in a leaf cgroup before enabling memory)');
+  // On v2 our own cgroup holds glassbox, so memory (a domain controller) cannot be enabled for child
+  // groups (EBUSY, the no-internal-processes rule) until glassbox, alone in its delegated scope, moves
+  // itself into a leaf: the simulated v2 host is started the recommended way (systemd-run --scope -p Delegate=yes).
+  it('runs the container lessons on a v2 layout (glassbox in a leaf cgroup before enabling memory)', async () => {
+    const sim = await createBackend('sim', { cgroupLayout: 'v2' });
+    const scope = ownCgroupDir(detectCgroupLayout(sim.kernel), 'memory')!;
+    const trace = await runLessonHeadless(lesson('docker-run-flags'), { kernel: sim.kernel, launcher: sim.launcher, lang: 'en' });
+    expect(trace.steps.map((s) => s.result.error?.message ?? 'ok')).toEqual(lesson('docker-run-flags').steps.map(() => 'ok'));
+    expect(trace.complete).toBe(true);
+    const facts = Object.fromEntries(trace.steps.map((s) => [s.id, s.result.outcome!.facts]));
+    expect(facts.map).toMatchObject({ memoryBytes: 64 << 20, cpuQuotaUsec: 50_000, pidsMax: 50 });
+    const writes = trace.steps.flatMap((s) => s.result.calls).filter((c) => c.call === 'write').map((c) => `${c.args[0]} ${c.args[1]} ${c.errno ?? 'ok'}`);
+    const refused = writes.indexOf(`path=${scope}/cgroup.subtree_control data="+memory" EBUSY`);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    expect(writes.indexOf(`path=${scope}/glassbox-supervisor/cgroup.procs data="${sim.kernel.getpid()}" ok`)).toBeGreaterThan(refused);
+    expect(writes.indexOf(`path=${scope}/cgroup.subtree_control data="+memory" ok`)).toBeGreaterThan(refused);
+    expect(writes.some((w) => w.includes('/memory.max data="67108864" ok'))).toBe(true);
+    expect(sim.kernel.readFile('/proc/self/cgroup').trim()).toBe(`0::${scope.slice('/sys/fs/cgroup'.length)}/glassbox-supervisor`);
+    expect(sim.kernel.readdir(scope).filter((name) => name.startsWith('glassbox-') && name !== 'glassbox-supervisor')).toEqual([]);
+    expect(leftovers(sim.kernel)).toEqual([]);
+  }, 20_000);
 
   for (const layout of ['v1', 'hybrid'] as const) {
     it(`runs the cgroup lesson on a ${layout} layout with the kernel's answers (OOM 137, EAGAIN at pids.max, throttled)`, async () => {
