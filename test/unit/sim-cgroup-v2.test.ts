@@ -56,6 +56,20 @@ describe('simulated cgroup v2, glassbox in a delegated scope', () => {
     expect(k.readFile(`${ROOT}/system.slice/cgroup.subtree_control`)).toBe('\n');
   });
 
+  it('places glassbox by privilege and by request: nobody stays in its session, v1 takes the scope in every hierarchy', () => {
+    // A user's own delegated scope (systemd-run --user) is not modelled: nobody is in the session.
+    const nobody = createSimKernel({ cgroupLayout: 'v2', privileged: false });
+    expect(nobody.readFile('/proc/self/cgroup')).toBe('0::/user.slice/user-0.slice/session-1.scope\n');
+    const v1 = createSimKernel({ cgroupLayout: 'v1', cgroupPlacement: 'delegated' });
+    const paths = lines(v1.readFile('/proc/self/cgroup')).map((line) => line.split(':')[2]);
+    expect(new Set(paths)).toEqual(new Set(['/system.slice/run-u12.scope']));
+    expect(lines(v1.readFile('/sys/fs/cgroup/memory/system.slice/run-u12.scope/cgroup.procs'))).toEqual([String(v1.getpid())]);
+    // v1 has no no-internal-process rule: a child group takes limits while glassbox stays put.
+    v1.mkdir('/sys/fs/cgroup/memory/system.slice/run-u12.scope/box');
+    expect(outcome(() => v1.writeFile('/sys/fs/cgroup/memory/system.slice/run-u12.scope/box/memory.limit_in_bytes', '32m'))).toBe('ok');
+    v1.rmdir('/sys/fs/cgroup/memory/system.slice/run-u12.scope/box');
+  });
+
   it('refuses domain controllers for the children of a group with processes (EBUSY), threaded ones not', () => {
     const { k, scope } = delegated();
     const write = (dir: string, value: string) => () => k.writeFile(`${dir}/cgroup.subtree_control`, value);

@@ -39,9 +39,13 @@ const V1_SESSION: Record<string, string> = {
   'name=systemd': SESSION,
 };
 
-/** The placement a layout gets unless asked: v2 as started the recommended way; v1 and hybrid as on the test machine. */
-export function defaultPlacement(layout: CgroupLayout): CgroupPlacement {
-  return layout === 'v2' ? 'delegated' : 'session';
+/**
+The placement a machine gets unless asked: root on v2 as started the recommended way; v1 and hybrid
+as on the test machine. A user without root would get its scope from its own user manager
+(systemd-run --user), chowned to it: not modelled, so the unprivileged machine stays in its session.
+*/
+export function defaultPlacement(layout: CgroupLayout, privileged = true): CgroupPlacement {
+  return layout === 'v2' && privileged ? 'delegated' : 'session';
 }
 
 /**
@@ -57,7 +61,7 @@ the scope's own cgroup.subtree_control empty: writing it is the delegate's busin
 (cgroup-v2.rst, "Delegation"). Its only process is glassbox, so glassbox may move itself into a leaf
 and then hand domain controllers down. On v1, Delegate=yes puts the scope in every hierarchy.
 */
-export function buildCgroups(layout: CgroupLayout, placement: CgroupPlacement = defaultPlacement(layout)): BootCgroups {
+export function buildCgroups(layout: CgroupLayout, placement: CgroupPlacement): BootCgroups {
   const hierarchies: CgroupHierarchy[] = [];
   if (layout === 'v1' || layout === 'hybrid') {
     V1_HIERARCHIES.forEach((name, index) => hierarchies.push(createHierarchy(index + 1, 1, [name])));

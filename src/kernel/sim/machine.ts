@@ -3,7 +3,7 @@ import type { MountRequest } from '../types.js';
 import { ALL_CAPS } from './access.js';
 import { populateDev, populateRootfs, populateSys } from './base-tree.js';
 import { CgroupFs } from './cgroupfs.js';
-import { buildCgroups, type CgroupLayout, type CgroupPlacement } from './cgroup-layouts.js';
+import { buildCgroups, defaultPlacement, type CgroupLayout, type CgroupPlacement } from './cgroup-layouts.js';
 import type { CgroupHierarchy } from './cgroup-tree.js';
 import { createFilesystem, tmpfs, type FsFactoryHost } from './filesystems.js';
 import type { Caller, SimFs } from './fs-types.js';
@@ -19,7 +19,7 @@ import type { VfsContext } from './vfs-context.js';
 
 export interface SimMachineOptions {
   cgroupLayout: CgroupLayout;
-  /** Where glassbox was started; default: delegated on v2, the login session on v1 and hybrid. */
+  /** Where glassbox was started; default: delegated on v2 as root, the login session otherwise. */
   cgroupPlacement?: CgroupPlacement;
   privileged: boolean;
   hostname: string;
@@ -61,7 +61,7 @@ export class SimMachine implements MountHost, ProcHost, FsFactoryHost {
     this.rootNs = new MountNamespace(ns.mnt.inode, root);
     this.sysfs = new MemFs({ fstype: 'sysfs', source: 'sysfs', dev: this.ids.anonDev(), rootMode: 0o555, firstIno: 1, dirSize: 'entries' });
     populateSys(this.sysfs);
-    const cgroups = buildCgroups(options.cgroupLayout, options.cgroupPlacement);
+    const cgroups = buildCgroups(options.cgroupLayout, options.cgroupPlacement ?? defaultPlacement(options.cgroupLayout, options.privileged));
     this.hierarchies = cgroups.hierarchies;
     const base = (pid: number, ppid: number, comm: string, argv: string[], kernelThread = false): SimProcess => ({
       pid,

@@ -16,9 +16,9 @@ export interface SimKernelOptions {
   /** How cgroups are mounted: pure v2 (most laptops), v1, or hybrid (v1 plus an almost empty v2). */
   cgroupLayout?: 'v1' | 'v2' | 'hybrid';
   /**
-  Where glassbox was started: alone in a delegated scope (`systemd-run --scope -p Delegate=yes`;
-  the default on v2, where containers need it) or in the login session with its shell (the default
-  on v1 and hybrid, as on this project's test machine).
+  Where glassbox was started: alone in a delegated scope (`systemd-run --scope -p Delegate=yes` as
+  root; the default on v2 when privileged, where containers need it) or in the login session with
+  its shell (the default otherwise: v1 and hybrid as on this project's test machine).
   */
   cgroupPlacement?: 'delegated' | 'session';
   /** Root with every capability (default), or uid 65534 with none. */
