@@ -6,7 +6,6 @@ import type { Readable, Writable } from 'node:stream';
 import { GlassboxError } from '../errors.js';
 import { nativeBinary } from '../native/paths.js';
 import type { ExecSpec } from './exec-spec.js';
-import { writeIdMaps } from './id-maps.js';
 import { FrameReader, encodeExecSpec, encodeFrame, encodeSpec, parseEvent, type HelperEvent } from './launch-protocol.js';
 import type { ContainerSpec, UserNamespaceSpec } from './spec.js';
 
@@ -172,7 +171,11 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
         const pid = Number(event.pid);
         // Maps first: the caller's hook may look at the child, and it must run mapped. Only an
         // unprivileged writer needs setgroups denied (rootless, later).
-        if (userns !== undefined) writeIdMaps(pid, userns, { denySetgroups: process.getuid?.() !== 0 });
+        if (userns !== undefined) {
+          // Loaded here: most containers have no user namespace, and each module is start-up time.
+          const { writeIdMaps } = await import('./id-maps.js');
+          writeIdMaps(pid, userns, { denySetgroups: process.getuid?.() !== 0 });
+        }
         await options.beforeRelease?.(pid);
         control.write(encodeFrame('R'));
         onCreated?.(pid);

@@ -1,5 +1,7 @@
 import type { Kernel } from '../kernel/types.js';
-import { filesystemAt, keepsOverlayLayers } from '../unpack/index.js';
+// storage-fs.js itself, not unpack/index.js: the index would load the whole extractor (tar, gzip,
+// zstd: ~15 modules) on every `run`, where only the mount table is read.
+import { filesystemAt, keepsOverlayLayers } from '../unpack/storage-fs.js';
 
 /**
 Where upper and work can live. overlayfs refuses an upper dir on overlayfs (and on filesystems

@@ -3,7 +3,7 @@ import { GlassboxError, withContext } from '../errors.js';
 import { MNT } from '../kernel/flags.js';
 import type { Kernel, MountRequest } from '../kernel/types.js';
 import { readMountInfo, type MountEntry } from '../observe/mountinfo.js';
-import { createLayerFs } from '../unpack/index.js';
+import { createLayerFs } from '../unpack/create-layer-fs.js';
 import type { OverlayPlan, RootfsStep } from './overlay-plan.js';
 
 /**

@@ -4,7 +4,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { GlassboxError } from '../errors.js';
 import { digestHex, shortDigest } from '../oci/digest.js';
 import type { BlobWriter } from '../pull/blob-sink.js';
-import type { StorePaths } from './layout.js';
+import { blobPath, type StorePaths } from './layout.js';
 import { tempName } from './temp-files.js';
 
 /**
@@ -30,10 +30,6 @@ export interface ExpectedBlob {
 
 /** Network chunks (16-64 KiB) are gathered and written with one writev(2) per ~1 MiB. */
 const BATCH_BYTES = 1024 * 1024;
-
-export function blobPath(paths: StorePaths, digest: string): string {
-  return path.join(paths.sha256Dir, digestHex(digest));
-}
 
 export class FileBlobWriter implements BlobWriter {
   #written = 0;

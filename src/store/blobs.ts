@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { GlassboxError } from '../errors.js';
 import { shortDigest } from '../oci/digest.js';
-import { blobPath } from './blob-writer.js';
-import type { StorePaths } from './layout.js';
+import { blobPath, type StorePaths } from './layout.js';
 
 /** Reading committed blobs. Writing goes through FileBlobWriter only. */
 

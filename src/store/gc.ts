@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import type { Descriptor } from '../oci/descriptor.js';
-import { blobPath } from './blob-writer.js';
 import { hasBlob, listBlobs } from './blobs.js';
 import { isDigest } from '../oci/digest.js';
 import { ANNOTATION_INDEX, ANNOTATION_SOURCE_MANIFEST, readLayoutIndex, type LayoutIndex } from './index-file.js';
-import type { StorePaths } from './layout.js';
+import { blobPath, type StorePaths } from './layout.js';
 import { liveLeases } from './leases.js';
 import { readManifestBlob } from './read-image.js';
 

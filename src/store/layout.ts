@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { digestHex } from '../oci/digest.js';
 
 /**
 Where things live in the store. The store is a plain OCI image layout, so that skopeo
@@ -44,6 +45,11 @@ export function storePaths(root: string): StorePaths {
     leasesDir: path.join(privateDir, 'leases'),
     lockFile: path.join(privateDir, 'lock'),
   };
+}
+
+/** Where a committed blob lives: `blobs/sha256/<hex>` (here, not in blob-writer.ts: readers need no writer). */
+export function blobPath(paths: StorePaths, digest: string): string {
+  return path.join(paths.sha256Dir, digestHex(digest));
 }
 
 /**

@@ -23,8 +23,12 @@ export function readStartTime(pid: number): string | undefined {
   return fields[19];
 }
 
+let own: ProcessIdentity | undefined;
+
+/** This process: read once (a lock, a temp name and a container's owner each ask for it). */
 export function ownIdentity(): ProcessIdentity {
-  return { pid: process.pid, startTime: readStartTime(process.pid) };
+  if (own === undefined || own.pid !== process.pid) own = { pid: process.pid, startTime: readStartTime(process.pid) };
+  return { ...own };
 }
 
 export function isProcessAlive(owner: ProcessIdentity): boolean {

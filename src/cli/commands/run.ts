@@ -1,10 +1,11 @@
 import { createContainer } from '../../container/create.js';
+import { collectGarbage } from '../../container/gc.js';
 import { startCreated, type ContainerExit } from '../../container/start.js';
 import { GlassboxError } from '../../errors.js';
 import { ownIdentity } from '../../store/process-alive.js';
 import { printJson, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
-import { containerKernel, loadContainers } from './container-context.js';
+import { containerKernel } from './container-context.js';
 import { prepareImage } from './run-image.js';
 import { parseCommandArgs, RUN_FLAGS, toDockerFlags } from './run-args.js';
 
@@ -28,7 +29,9 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
   const detach = values.detach === true;
   const flags = toDockerFlags(values);
   const kernel = await containerKernel(options);
-  await loadContainers(kernel);
+  // Orphans of a killed glassbox first (as every container command does); the list itself is
+  // read once, by createContainer under its lock, where the name is picked.
+  await collectGarbage(kernel);
 
   // Ctrl-C while the image is pulled or unpacked stops that (nothing is taken yet); signals that
   // arrive while the container is being made are kept and delivered once it runs.
