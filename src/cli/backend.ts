@@ -73,8 +73,21 @@ export async function createBackend(choice: 'real' | 'sim' | 'auto', options: Ba
 
 async function createSimBackend(options: BackendOptions, reason: Text): Promise<Backend> {
   const sim = await import('../kernel/sim/index.js');
-  const kernel = sim.createSimKernel({ cgroupLayout: options.cgroupLayout ?? hostCgroupLayout() ?? 'v2' });
+  const kernel = sim.createSimKernel({ cgroupLayout: options.cgroupLayout ?? layoutFromEnv() ?? hostCgroupLayout() ?? 'v2' });
   return { kernel, launcher: sim.createSimLauncher(kernel), mode: 'SIMULATED', reason };
+}
+
+export const SIM_CGROUPS_ENV = 'GLASSBOX_SIM_CGROUPS';
+
+/** $GLASSBOX_SIM_CGROUPS: a teacher on one kind of machine shows the cgroup files of another. */
+function layoutFromEnv(): 'v1' | 'v2' | 'hybrid' | undefined {
+  const value = process.env[SIM_CGROUPS_ENV];
+  if (value === undefined || value === '') return undefined;
+  if (value === 'v1' || value === 'v2' || value === 'hybrid') return value;
+  throw new GlassboxError('SIM_CGROUPS_INVALID', `${SIM_CGROUPS_ENV}=${value} is not a cgroup layout`, {
+    kind: 'user',
+    hint: `use ${SIM_CGROUPS_ENV}=v2 (most laptops), v1 or hybrid, or unset it to follow this machine`,
+  });
 }
 
 /** The host's layout, so that a simulated lesson shows the file names this machine would. */
