@@ -63,4 +63,9 @@ describe('start-up imports of glassbox pull', () => {
   it('does not load containers, the unpacker, the kernel backends or the tour', () => {
     expect(matching(modules, /^(container|unpack|rootfs|kernel|observe|tui|tour|demo)\//)).toEqual([]);
   });
+
+  it('loads the progress view only when it draws (not for -q or --json), and not the pull index', () => {
+    expect(matching(modules, /^pull\/(index|progress-view)\.ts$/)).toEqual([]);
+    expect(modules.has('pull/pull-image.ts')).toBe(true);
+  });
 });

@@ -3,8 +3,11 @@ import { GlassboxError } from '../../errors.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
 import { skipWasmTierUp } from '../../pull/http.js';
-import { pullImage, type PullEvent, type PullResult } from '../../pull/index.js';
-import { PullProgress } from '../../pull/progress-view.js';
+// pull-image.js itself, not pull/index.js (which also loads the in-memory sink); the progress
+// view is loaded only when there is progress to show (not for -q or --json).
+import type { PullEvent } from '../../pull/pull-events.js';
+import { pullImage, type PullResult } from '../../pull/pull-image.js';
+import type { PullProgress } from '../../pull/progress-view.js';
 import { openStore } from '../../store/store.js';
 import type { Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -51,7 +54,8 @@ export async function runPull(options: GlobalOptions, args: string[], io: Io, de
   const platform = values.platform === undefined ? undefined : parsePlatform(values.platform);
   const stallTimeoutMs = values['stall-timeout'] === undefined ? undefined : parseSeconds(values['stall-timeout']);
   const json = options.json || values.json === true;
-  const display = json ? jsonDisplay(io) : values.quiet ? undefined : io.stdout.isTTY ? ttyDisplay(io) : plainDisplay(io);
+  const progress = json || values.quiet ? undefined : new (await import('../../pull/progress-view.js')).PullProgress();
+  const display = json ? jsonDisplay(io) : progress === undefined ? undefined : io.stdout.isTTY ? ttyDisplay(io, progress) : plainDisplay(io, progress);
 
   // This process only pulls: see skipWasmTierUp (~100 ms of CPU less per pull).
   skipWasmTierUp();
@@ -121,8 +125,7 @@ function jsonDisplay(io: Io): Display {
 }
 
 /** A log without a terminal: each state change once, downloads every few seconds. */
-function plainDisplay(io: Io): Display {
-  const progress = new PullProgress();
+function plainDisplay(io: Io, progress: PullProgress): Display {
   const lastPrinted = new Map<string, { state: string; at: number }>();
   let headerShown = 0;
   let footerShown = 0;
@@ -146,8 +149,7 @@ function plainDisplay(io: Io): Display {
 }
 
 /** A terminal: the header, then one line per layer redrawn in place, then the footer. */
-function ttyDisplay(io: Io): Display {
-  const progress = new PullProgress();
+function ttyDisplay(io: Io, progress: PullProgress): Display {
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = (): void => {

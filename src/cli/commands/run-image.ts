@@ -89,7 +89,7 @@ async function findOrPull(store: ImageStore, input: string, io: Io, quiet: boole
     return store.resolveImage(built.reference);
   }
   // Loaded only here: the registry client is the heaviest module, and most runs do not pull.
-  const { pullImage } = await import('../../pull/index.js');
+  const { pullImage } = await import('../../pull/pull-image.js');
   const result = await pullImage(input, store, {
     ...(signal === undefined ? {} : { signal }),
     onEvent: (event) => {
