@@ -42,7 +42,7 @@ export async function createContainer(kernel: Kernel, request: CreateRequest, ro
     const id = newContainerId();
     const paths = containerPaths(id, root);
     const command = commandFor(request.image.config, request.args, request.entrypoint);
-    const { plan } = prepareRootfs(kernel, { layers: request.layers, containerDir: paths.fsDir });
+    const { plan } = prepareRootfs(kernel, { layers: request.layers, containerDir: paths.fsDir, volatile: request.autoRemove === true });
     const { spec, userName } = specFromImage(id, plan.merged, request.image.config, command.argv, request.flags);
     const flags: Record<string, unknown> = { ...request.flags };
     if (userName !== undefined) flags.userName = userName;

@@ -18,6 +18,10 @@ Choices, and why:
   files pointing into the layers; the kernel docs warn against it with untrusted layers.
 - `index=off`: no inode index; the same layers may be mounted by many containers at once and moved
   around without overlayfs refusing a mount because an index points elsewhere.
+- `volatile` (asked for by `run --rm`, kernel >= 5.10): overlayfs skips syncing the upper
+  filesystem, on fsync and at unmount (otherwise the unmount flushes every dirty page of the disk the
+  upper dir is on: measured 1–25 ms here). After a crash such an upper dir cannot be mounted again,
+  which costs nothing when the container is removed at its end anyway (podman does the same for --rm).
 - Duplicate lowers are removed (keeping the topmost copy: applying a layer again puts it on top);
   the kernel refuses a directory twice with ELOOP.
 - The mount data must fit in one page (4096 bytes with its NUL: the kernel copies one page and
@@ -39,6 +43,8 @@ export interface OverlayInput {
   rootMode?: number;
   rootUid?: number;
   rootGid?: number;
+  /** Add `volatile`: the upper dir is thrown away at the end (run --rm). */
+  volatile?: boolean;
 }
 
 export type RootfsStep =
@@ -95,7 +101,8 @@ export function planOverlay(input: OverlayInput): OverlayPlan {
   const upper = `${rwBase}/upper`;
   const work = `${rwBase}/work`;
 
-  const absolute = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work},${OVERLAY_OPTIONS}`;
+  const options = input.volatile === true ? `${OVERLAY_OPTIONS},volatile` : OVERLAY_OPTIONS;
+  const absolute = `lowerdir=${lowers.join(':')},upperdir=${upper},workdir=${work},${options}`;
   const plainPaths = [...lowers, upper, work].every((path) => !UNSAFE_IN_OPTIONS.test(path));
   const wanted = input.lowerForm ?? 'auto';
   if (wanted === 'absolute' && !plainPaths) {
@@ -107,7 +114,7 @@ export function planOverlay(input: OverlayInput): OverlayPlan {
   const data =
     lowerForm === 'absolute'
       ? absolute
-      : `lowerdir=${links.map((link) => link.name).join(':')},upperdir=${rwRelative}upper,workdir=${rwRelative}work,${OVERLAY_OPTIONS}`;
+      : `lowerdir=${links.map((link) => link.name).join(':')},upperdir=${rwRelative}upper,workdir=${rwRelative}work,${options}`;
   if (Buffer.byteLength(data) > MOUNT_DATA_LIMIT) {
     throw planError(`the overlay mount data is ${Buffer.byteLength(data)} bytes, more than a page (${MOUNT_DATA_LIMIT})`, 'squash the image into fewer layers');
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { Kernel } from '../kernel/types.js';
 import { inspectBacking, type RootfsBacking } from './backing.js';
 import { planOverlay, type OverlayInput, type OverlayPlan } from './overlay-plan.js';
@@ -9,6 +10,8 @@ export interface RootfsInput {
   /** A new directory for this container's overlay (absolute, without symlinks in it). */
   containerDir: string;
   lowerForm?: OverlayInput['lowerForm'];
+  /** The upper dir is thrown away at the end: mount `volatile` where the kernel has it (>= 5.10). */
+  volatile?: boolean;
 }
 
 /**
@@ -25,9 +28,17 @@ export function prepareRootfs(kernel: Kernel, input: RootfsInput): { plan: Overl
     containerDir,
     rwTmpfs: backing.rwTmpfs,
     ...(input.lowerForm === undefined ? {} : { lowerForm: input.lowerForm }),
+    ...(input.volatile === true && hasVolatileOverlay(kernel) ? { volatile: true } : {}),
     ...(root === null ? {} : { rootMode: root.mode & 0o7777, rootUid: root.uid, rootGid: root.gid }),
   });
   return { plan, backing };
+}
+
+/** overlayfs learned `volatile` in Linux 5.10; the simulation models a current kernel. */
+function hasVolatileOverlay(kernel: Kernel): boolean {
+  if (kernel.backend !== 'linux') return true;
+  const [major = 0, minor = 0] = os.release().split('.').map((part) => Number.parseInt(part, 10));
+  return major > 5 || (major === 5 && minor >= 10);
 }
 
 /**

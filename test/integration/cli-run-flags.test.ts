@@ -101,5 +101,18 @@ if (gate.mode !== 'run') {
       expect(cli('rm', '-f', 'lim').code).toBe(0);
       expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
     });
+
+    it('mounts the root of a --rm container volatile (nothing to sync at its end), and only that one', () => {
+      // The kernel shows the option in the overlay's super options as fsync=volatile.
+      const rootLine = (out: string): string => out.split('\n').find((line) => line.split(' ')[4] === '/') ?? '';
+      const removed = cli('run', '--rm', 'demo', 'cat', '/proc/self/mountinfo');
+      expect(removed.code, removed.err).toBe(0);
+      expect(rootLine(removed.out)).toMatch(/ - overlay overlay .*volatile/);
+      expect(fs.readdirSync(path.join(home, 'containers')).filter((name) => !name.startsWith('.'))).toEqual([]);
+      const kept = cli('run', '--name', 'lim', 'demo', 'cat', '/proc/self/mountinfo');
+      expect(kept.code, kept.err).toBe(0);
+      expect(rootLine(kept.out)).toMatch(/ - overlay overlay /);
+      expect(rootLine(kept.out)).not.toMatch(/volatile/);
+    });
   });
 }

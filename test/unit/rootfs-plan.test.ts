@@ -23,6 +23,13 @@ describe('overlay plan', () => {
     expect(OVERLAY_OPTIONS).toBe('redirect_dir=nofollow,index=off,metacopy=off');
   });
 
+  it('adds volatile only when asked (run --rm), in both the absolute and the links form', () => {
+    const layers = ['/l/a', '/l/b'];
+    expect(planOverlay({ layers, containerDir: '/c' }).mount.data).not.toContain('volatile');
+    expect(planOverlay({ layers, containerDir: '/c', volatile: true }).mount.data).toMatch(new RegExp(`,${OVERLAY_OPTIONS},volatile$`));
+    expect(planOverlay({ layers, containerDir: '/c', volatile: true, lowerForm: 'links' }).mount.data).toMatch(/^lowerdir=l\/0:l\/1,.*,volatile$/);
+  });
+
   it('removes duplicate lowers, keeping the topmost copy', () => {
     const { lowers, dropped } = stackLowers([layer(1), layer(2), `${layer(1)}/`, layer(3), layer(2)]);
     expect(lowers).toEqual([layer(2), layer(3), layer(1)]);
