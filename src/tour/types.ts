@@ -197,6 +197,11 @@ export interface LessonProgress {
   steps: Array<{
     id: string;
     ranAt: string;
+    /**
+    How the step ran: 'transcript' for `learn --plain` (nobody was there to predict); absent
+    for the player (a step without a prediction there ran only so that a later one could).
+    */
+    via?: 'player' | 'transcript';
     prediction?: string;
     actual?: string;
     correct?: boolean;
