@@ -21,7 +21,7 @@ const USAGE = [
   'usage: glassbox <command> [options]',
   '',
   'commands:',
-  '  learn [lesson]   the step-through tour (what npm start runs)',
+  '  learn [lesson]   the step-through tour (what npm start runs; --plain as text, --all every lesson)',
   '  doctor           what this machine can do, and which lessons run for real',
   '  pull REF         download an image from a registry (--platform os/arch[/variant], -q)',
   '  unpack IMAGE     unpack its layers, one directory each ([DIR]; --layer BLOB DIR for one blob)',

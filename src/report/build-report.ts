@@ -66,8 +66,10 @@ function stepLines(input: ReportInput, index: number, step: LessonStep | undefin
   const out = [`### ${index + 1}. ${escapeMarkdown(title)}${mark}`, ''];
   if (step?.predict || saved.prediction !== undefined) {
     if (step?.predict) out.push(`- **${t(R.question)}:** ${escapeMarkdown(pick(step.predict.question, input.lang))}`);
-    out.push(`- **${t(R.prediction)}:** ${saved.prediction === undefined ? '—' : answerText(step, saved.prediction, input.lang)}`);
-    const verdict = saved.correct === true ? `✓ ${t(R.right)}` : saved.correct === false ? `✗ ${t(R.wrong)}` : t(R.noVerdict);
+    const unasked = saved.via === 'transcript' ? t(R.notAskedTranscript) : t(R.notAskedCatchUp);
+    out.push(`- **${t(R.prediction)}:** ${saved.prediction === undefined ? unasked : answerText(step, saved.prediction, input.lang)}`);
+    const verdict =
+      saved.correct === true ? `✓ ${t(R.right)}` : saved.correct === false ? `✗ ${t(R.wrong)}` : saved.prediction === undefined ? t(R.nothingPredicted) : t(R.noVerdict);
     out.push(`- **${t(R.kernelShowed)}:** ${saved.actual === undefined ? '—' : answerText(step, saved.actual, input.lang)} · ${verdict}`);
   } else {
     out.push(`- ${t(R.noPrediction)}`);
@@ -91,6 +93,7 @@ export function planReport(input: ReportInput): ReportPlan {
   const learner = input.learner ?? progress.learner;
   const asked = progress.steps.filter((step) => step.correct !== undefined);
   const right = asked.filter((step) => step.correct === true).length;
+  const transcript = progress.steps.some((step) => step.via === 'transcript');
   const total = lesson?.steps.length ?? progress.steps.length;
   const body = [
     `# ${t(R.title)}: ${escapeMarkdown(title)}`,
@@ -104,7 +107,7 @@ export function planReport(input: ReportInput): ReportPlan {
     tableRow([t(R.lastStep), formatDate(progress.updatedAt)]),
     tableRow([t(R.finished), progress.finished ? t(R.finishedYes) : t(R.finishedNo)]),
     tableRow([t(R.stepsRun), `${progress.steps.length} / ${total}`]),
-    tableRow([t(R.predictions), `${right} / ${asked.length}`]),
+    tableRow([t(R.predictions), asked.length === 0 && transcript ? t(R.noneAskedTranscript) : `${right} / ${asked.length}`]),
     tableRow([t(R.made), `${formatDate((input.now ?? new Date()).toISOString())} · glassbox ${escapeMarkdown(input.version)}`]),
     '',
     `## ${t(R.steps)}`,

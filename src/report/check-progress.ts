@@ -96,6 +96,7 @@ const fact: Check = (value) => (['string', 'number', 'boolean'].includes(typeof 
 const step = shape({
   id: str,
   ranAt: str,
+  via: optional(oneOf('player', 'transcript')),
   prediction: optional(str),
   actual: optional(str),
   correct: optional(bool),

@@ -25,6 +25,11 @@ export const R = {
   wrong: { en: 'wrong', ko: '틀림' },
   noVerdict: { en: 'not checked: the step did not report this fact', ko: '확인 못 함: 이 단계가 그 값을 알려 주지 않았습니다' },
   noPrediction: { en: 'no prediction asked', ko: '예측 질문 없음' },
+  // A step run without an answer: `learn --plain` (nobody there), or the player catching up.
+  notAskedTranscript: { en: '— (not asked: the lesson ran as a transcript, `glassbox learn --plain`)', ko: '— (묻지 않음: 수업을 글로 실행했습니다, `glassbox learn --plain`)' },
+  notAskedCatchUp: { en: '— (not asked: the step ran again only so that a later step could)', ko: '— (묻지 않음: 다음 단계를 위해 다시 실행한 단계입니다)' },
+  nothingPredicted: { en: 'no verdict: nothing was predicted', ko: '판정 없음: 예측하지 않았습니다' },
+  noneAskedTranscript: { en: 'none asked: the lesson ran as a transcript', ko: '묻지 않음: 수업을 글로 실행했습니다' },
   facts: { en: 'Facts observed', ko: '관찰한 값' },
   showed: { en: 'What the kernel showed', ko: '커널이 보여 준 것' },
   callLog: { en: 'Call log', ko: '호출 기록' },

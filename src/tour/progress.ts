@@ -58,6 +58,8 @@ export interface StepRecord {
   facts: StepOutcome['facts'];
   view: ViewData;
   calls: CallRecord[];
+  /** 'transcript' when `learn --plain` ran it: no learner was asked. */
+  via?: 'player' | 'transcript';
   prediction?: string;
   actual?: string;
   correct?: boolean;
@@ -73,6 +75,7 @@ export function recordStep(progress: LessonProgress, record: StepRecord, now: Da
   const entry: LessonProgress['steps'][number] = {
     id: record.id,
     ranAt: at,
+    ...(record.via === undefined ? {} : { via: record.via }),
     ...(record.prediction === undefined ? {} : { prediction: record.prediction }),
     ...(record.actual === undefined ? {} : { actual: record.actual }),
     ...(record.correct === undefined ? {} : { correct: record.correct }),
@@ -90,6 +93,35 @@ export function recordStep(progress: LessonProgress, record: StepRecord, now: Da
     finished: progress.finished || last,
     steps,
   };
+}
+
+/**
+A step as `learn --plain` ran it: nobody was asked, so no prediction and no verdict, only the
+kernel's answer to the question (`actual`), marked `via: 'transcript'` so that a report says
+why there is no prediction instead of counting it as a wrong one.
+*/
+export function recordTranscriptStep(
+  progress: LessonProgress,
+  step: { index: number; total: number; id: string; fact?: string | undefined },
+  outcome: StepOutcome,
+  calls: CallRecord[],
+  now: Date = new Date(),
+): LessonProgress {
+  const fact = step.fact === undefined ? undefined : outcome.facts[step.fact];
+  return recordStep(
+    progress,
+    {
+      index: step.index,
+      total: step.total,
+      id: step.id,
+      facts: outcome.facts,
+      view: outcome.view,
+      calls,
+      via: 'transcript',
+      ...(fact === undefined ? {} : { actual: String(fact) }),
+    },
+    now,
+  );
 }
 
 function invalid(file: string, why: string): GlassboxError {

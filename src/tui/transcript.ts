@@ -12,6 +12,8 @@ export interface TranscriptOptions {
   /** Columns to wrap prose at; tables are laid out for it too. */
   width?: number;
   write: (line: string) => void;
+  /** Told after each step ran (awaited before the next: `learn --plain` saves progress here). */
+  onStep?: (index: number, result: StepResult) => Promise<void> | void;
 }
 
 export interface TranscriptResult {
@@ -33,7 +35,7 @@ The lesson as plain text (`--plain`, no TTY, CI, screen readers): every step in 
 its why, planned calls, the calls as they ran, the state view, the facts and the prediction's
 answer; then the teardown, always.
 */
-export async function printTranscript(lesson: Lesson, session: TourSession, { lang, width = 80, write }: TranscriptOptions): Promise<TranscriptResult> {
+export async function printTranscript(lesson: Lesson, session: TourSession, { lang, width = 80, write, onStep }: TranscriptOptions): Promise<TranscriptResult> {
   const t = (text: Text): string => pick(text, lang);
   const prose = (text: string, indent = '  '): void => {
     for (const row of wrapWidth(text, width - indent.length)) write(`${indent}${row}`.trimEnd());
@@ -71,6 +73,7 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
       const live: StepUpdate[] = [];
       const result = await session.run(index, (update) => live.push(update));
       results.push(result);
+      await onStep?.(index, result);
       const calls = result.calls.length > 0 ? result.calls : live.flatMap((update) => (update.call ? [update.call] : []));
       write(`${t(S.paneLog)}:`);
       block(linesText(callLogLines(calls, '', lang, unwrapped)));

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROGRESS_CALLS_KEPT, learnerName, loadProgress, progressPath, recordStep, saveProgress, startProgress } from '../../src/tour/progress.js';
+import { PROGRESS_CALLS_KEPT, learnerName, loadProgress, progressPath, recordStep, recordTranscriptStep, saveProgress, startProgress } from '../../src/tour/progress.js';
 import type { CallRecord } from '../../src/tour/types.js';
 import { namespaces, text } from './fixtures/views.js';
 
@@ -40,6 +40,17 @@ describe('lesson progress', () => {
     const progress = recordStep(startProgress({ lesson: 'cgroups', learner: 'a', lang: 'en', kernel: 'SIMULATED' }), { index: 0, total: 1, id: 'bomb', facts: {}, view: text, calls });
     expect(progress.steps[0]!.calls).toHaveLength(PROGRESS_CALLS_KEPT);
     expect(progress.steps[0]!.calls.at(-1)!.args).toEqual(['449']);
+  });
+
+  it('records a transcript step without a prediction, with the kernel\'s answer when the step reported the fact', () => {
+    let progress = startProgress({ lesson: 'namespaces', learner: 'ci', lang: 'en', kernel: 'SIMULATED', now: start });
+    progress = recordTranscriptStep(progress, { index: 0, total: 2, id: 'clone', fact: 'pid1' }, { facts: { pid1: 1 }, view: namespaces }, [], later);
+    expect(progress.steps[0]).toEqual({ id: 'clone', ranAt: later.toISOString(), via: 'transcript', actual: '1', facts: { pid1: 1 }, view: namespaces, calls: [] });
+    // A question whose fact the step did not report, and a step with no question: no answer kept.
+    progress = recordTranscriptStep(progress, { index: 1, total: 2, id: 'look', fact: 'hostname' }, { facts: { pid1: 1 }, view: text }, [], later);
+    expect(progress.steps[1]).not.toHaveProperty('actual');
+    expect(progress.steps[1]).not.toHaveProperty('prediction');
+    expect(progress).toMatchObject({ current: 1, finished: true });
   });
 
   it('saves atomically under $GLASSBOX_HOME/progress and loads back the same progress', async () => {

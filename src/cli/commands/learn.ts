@@ -7,8 +7,8 @@ import { renderFactsShort, renderVerdict } from '../../doctor/render.js';
 import { describeRequirement, type Verdict } from '../../doctor/verdict.js';
 import { GlassboxError } from '../../errors.js';
 import { openTourSession } from '../../tour/session.js';
-import { learnerName, loadProgress, saveProgress } from '../../tour/progress.js';
-import type { LessonProgress, TourSession } from '../../tour/types.js';
+import { learnerName, loadProgress, recordTranscriptStep, saveProgress, startProgress } from '../../tour/progress.js';
+import type { LessonProgress, StepResult, TourSession } from '../../tour/types.js';
 import { createBackend } from '../backend.js';
 import { printJson, printLines, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -68,9 +68,14 @@ function onTerminationSignals(tearDown: () => Promise<void>): () => void {
 }
 
 export async function runLearn(options: GlobalOptions, rest: string[], io: Io): Promise<number> {
-  const { positionals } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({ args: rest, strict: true, allowPositionals: true, options: { all: { type: 'boolean' } } });
   if (positionals.length > 1) {
     throw new GlassboxError('CLI_USAGE', 'learn takes at most one lesson', { kind: 'user', hint: 'glassbox learn overlayfs' });
+  }
+  // --all is the transcript of every lesson (a classroom or CI without a terminal), never the player.
+  const all = values.all === true;
+  if (all && positionals.length > 0) {
+    throw new GlassboxError('CLI_USAGE', 'learn --all takes no lesson', { kind: 'user', hint: 'glassbox learn --plain --all, or glassbox learn --plain overlayfs' });
   }
   const lessons = loadLessons();
   const wanted = positionals[0];
@@ -86,7 +91,12 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
     Boolean(io.stdout.isTTY) && process.stdin.isTTY && !options.plain && !options.json && !runningInCi(process.env);
   const opener = createSessionOpener(options, verdict);
 
-  if (!interactive && chosen !== -1) return runTranscript(lessons[chosen]!, options, io, opener);
+  if (all) return runAllTranscripts(lessons, options, io, opener);
+  if (!interactive && chosen !== -1) {
+    const run = await runTranscript(lessons[chosen]!, options, io, opener);
+    if (options.json) printJson(io, run.json);
+    return run.code;
+  }
   if (!interactive) {
     // No terminal (a pipe, CI, a screen reader) and no lesson: the list as plain text.
     if (options.json) {
@@ -143,29 +153,64 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
   return 0;
 }
 
-/** `--plain`, a pipe or CI with a lesson: every step as text, then teardown; 1 when a step failed. */
-async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, opener: ReturnType<typeof createSessionOpener>): Promise<number> {
+interface TranscriptRun {
+  code: number;
+  json: unknown;
+}
+
+/**
+`--plain`, a pipe or CI with a lesson: every step as text, then teardown; 1 when a step failed.
+Progress is saved after each step as the player saves it, marked as a transcript (no prediction).
+*/
+async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, opener: ReturnType<typeof createSessionOpener>): Promise<TranscriptRun> {
   const session = await opener.openSession(lesson);
   const removeSignals = onTerminationSignals(opener.tearDownAll);
+  // A transcript runs every step from the first, so it starts a record of its own.
+  let progress = startProgress({ lesson: lesson.id, learner: learnerName(), lang: options.lang, kernel: session.mode });
+  let saveFailed = false;
+  const saveStep = async (index: number, result: StepResult): Promise<void> => {
+    if (!result.outcome || result.error) return;
+    const step = lesson.steps[index]!;
+    progress = recordTranscriptStep(progress, { index, total: lesson.steps.length, id: step.id, fact: step.predict?.fact }, result.outcome, result.calls);
+    try {
+      await saveProgress(progress);
+    } catch (error) {
+      // The lesson goes on (its kernel state is what matters now); the exit status says the file is stale.
+      if (!saveFailed) io.stderr.write(`glassbox: progress of ${lesson.id} not saved: ${error instanceof Error ? error.message : String(error)}\n`);
+      saveFailed = true;
+    }
+  };
   try {
     const columns = (io.stdout as { columns?: number }).columns;
     const width = io.stdout.isTTY && columns ? Math.min(columns, 120) : 80;
     const write = options.json ? () => undefined : (text: string) => io.stdout.write(`${text}\n`);
-    const { results, failedAt } = await printTranscript(lesson, session, { lang: options.lang, width, write });
-    if (options.json) {
-      printJson(io, {
-        lesson: lesson.id,
-        kernel: session.mode,
-        ...(session.reason ? { reason: session.reason } : {}),
-        failedAt,
-        steps: results.map((result, i) => ({ id: lesson.steps[i]!.id, ...result })),
-      });
-    }
-    return failedAt === null ? 0 : 1;
+    const { results, failedAt } = await printTranscript(lesson, session, { lang: options.lang, width, write, onStep: saveStep });
+    const json = {
+      lesson: lesson.id,
+      kernel: session.mode,
+      ...(session.reason ? { reason: session.reason } : {}),
+      failedAt,
+      steps: results.map((result, i) => ({ id: lesson.steps[i]!.id, ...result })),
+    };
+    return { code: failedAt === null && !saveFailed ? 0 : 1, json };
   } finally {
     await opener.tearDownAll();
     removeSignals();
   }
+}
+
+/** `--all`: every lesson in order, each with its own session and progress file; 1 when any failed. */
+async function runAllTranscripts(lessons: Lesson[], options: GlobalOptions, io: Io, opener: ReturnType<typeof createSessionOpener>): Promise<number> {
+  let code = 0;
+  const runs: unknown[] = [];
+  for (const [i, lesson] of lessons.entries()) {
+    if (i > 0 && !options.json) io.stdout.write('\n');
+    const run = await runTranscript(lesson, options, io, opener);
+    code = Math.max(code, run.code);
+    runs.push(run.json);
+  }
+  if (options.json) printJson(io, { lessons: runs });
+  return code;
 }
 
 /**
