@@ -141,6 +141,8 @@ let peakHeap = 0;
 // The peak during each step, to say which part of the lesson needs the memory.
 const stepPeaks = [];
 let stepPeak = 0;
+// What made each step's peak: the JS heap, memory outside it (Buffers, koffi, Ink's layout engine) and ArrayBuffers.
+let stepParts = { heapUsed: 0, external: 0, arrayBuffers: 0 };
 // Event-loop stalls: a key cannot be drawn faster than the longest synchronous stretch of work.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
@@ -149,6 +151,7 @@ const rssTimer = setInterval(() => {
   peakRss = Math.max(peakRss, usage.rss);
   stepPeak = Math.max(stepPeak, usage.rss);
   peakHeap = Math.max(peakHeap, usage.heapUsed);
+  for (const key of Object.keys(stepParts)) stepParts[key] = Math.max(stepParts[key], usage[key]);
 }, 50);
 
 const app = render(
@@ -215,9 +218,11 @@ try {
       timer = setTimeout(() => reject(new Error(`step ${index + 1} did not finish in ${limit / 1000} s; last frame:\n${terminal.last}`)), limit);
     });
     stepPeak = process.memoryUsage().rss;
+    const { heapUsed, external, arrayBuffers } = process.memoryUsage();
+    stepParts = { heapUsed, external, arrayBuffers };
     await Promise.race([pressWhileRunning(index), tooLong]);
     clearTimeout(timer);
-    stepPeaks.push({ step: step.id, peakRssBytes: stepPeak });
+    stepPeaks.push({ step: step.id, peakRssBytes: stepPeak, peakHeapUsedBytes: stepParts.heapUsed, peakExternalBytes: stepParts.external, peakArrayBuffersBytes: stepParts.arrayBuffers });
     if (new RegExp(`✗${index + 1}(?!\\d)`).test(terminal.last)) console.error(`bench:tour: step ${index + 1} (${step.id}) failed; the figures still count`);
     if (index < lesson.steps.length - 1) {
       const moved = terminal.next((text) => text.includes(`Step ${index + 2}/`));
@@ -297,6 +302,7 @@ try {
     console.log(`  peak RSS      ${(peakRss / 1e6).toFixed(1)} MB   target ≤ ${TARGET.rssBytes / 1e6} MB: ${ok(peakRss <= TARGET.rssBytes)}`);
     console.log(`                (${(startRss / 1e6).toFixed(1)} MB before the lesson, JS heap peak ${(peakHeap / 1e6).toFixed(1)} MB)`);
     console.log(`                per step: ${stepPeaks.map((entry) => `${entry.step} ${(entry.peakRssBytes / 1e6).toFixed(0)}`).join(', ')} MB`);
+    console.log(`                heap / external / array buffers at each step's peak: ${stepPeaks.map((entry) => `${entry.step} ${[entry.peakHeapUsedBytes, entry.peakExternalBytes, entry.peakArrayBuffersBytes].map((bytes) => (bytes / 1e6).toFixed(0)).join('/')}`).join(', ')} MB`);
     console.log(`  longest event-loop stall while the steps ran: ${ms(result.longestLoopStallMs)}   (load average ${result.loadAverage.toFixed(1)} on ${os.cpus().length} CPUs)`);
   }
 } catch (error) {
