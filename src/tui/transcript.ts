@@ -1,6 +1,6 @@
 import { pick, type Lang, type Text } from '../i18n/lang.js';
 import type { Lesson } from '../lessons/schema.js';
-import type { StepResult, StepUpdate, TourSession } from '../tour/types.js';
+import type { CallRecord, StepResult, TourSession } from '../tour/types.js';
 import { callLogLines, factLines, plannedLines } from './lesson-lines.js';
 import { S } from './strings.js';
 import { wrapWidth } from './text-width.js';
@@ -70,11 +70,14 @@ export async function printTranscript(lesson: Lesson, session: TourSession, { la
         prose(t(step.predict.question));
         step.predict.choices?.forEach((choice, i) => write(`  ${i + 1}. ${t(choice.label)}`));
       }
-      const live: StepUpdate[] = [];
-      const result = await session.run(index, (update) => live.push(update));
+      // Only the calls: a live view sends a whole new view per sample, and a transcript prints the last.
+      const live: CallRecord[] = [];
+      const result = await session.run(index, (update) => {
+        if (update.call) live.push(update.call);
+      });
       results.push(result);
       await onStep?.(index, result);
-      const calls = result.calls.length > 0 ? result.calls : live.flatMap((update) => (update.call ? [update.call] : []));
+      const calls = result.calls.length > 0 ? result.calls : live;
       write(`${t(S.paneLog)}:`);
       block(linesText(callLogLines(calls, '', lang, unwrapped)));
       if (result.error || !result.outcome) {
