@@ -78,6 +78,12 @@ describe.runIf(overlayfs && overlayfs.steps.some((step) => step.predict))('learn
     expect(markdown).not.toMatch(/✗|wrong/);
   });
 
+  it.runIf(process.getuid?.() === 0)('on the real kernel the progress says REAL', async () => {
+    const run = await cli('learn', 'overlayfs', '--plain', '--json', '--kernel', 'real');
+    expect(run.code).toBe(0);
+    expect(await loadProgress('overlayfs', home)).toMatchObject({ kernel: 'REAL', finished: true });
+  });
+
   it('with --json still saves the progress', async () => {
     const run = await cli('learn', 'overlayfs', '--plain', '--json', '--kernel', 'sim');
     expect(run.code).toBe(0);
