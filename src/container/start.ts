@@ -18,8 +18,9 @@ foreground `run`, or the -d monitor). Each resource is recorded in state.json be
 taken: mount, then cgroups, then the helper and the container's pid (with their start times),
 with status `starting`. Only when gbx-run reports the program's execve does the status become
 `running`: until then the child is still building its root (pivot_root, masked and read-only
-paths, the capability drop), and `exec` must not join it. When the container exits, the owner reads the OOM counter, releases everything but the upper
-dir (kept for `diff` until `rm`) and writes the exit; with --rm it removes the container too.
+paths, the capability drop), and `exec` must not join it. When the container exits, the owner
+reads the OOM counter, releases everything but the upper dir (kept for `diff` until `rm`) and
+writes the exit; with --rm it removes the container too.
 */
 export type PauseStep = 'after-mount' | 'after-cgroup' | 'before-execve' | 'after-launch';
 
