@@ -4,59 +4,21 @@ keep stdout and stderr apart: bin/glassbox in a scratch GLASSBOX_HOME on the rea
 (root), the demo image built offline. Each test ends with `glassbox gc` and a check that
 nothing is left: no mount below the home, no container cgroup, no process with the token.
 */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
-import { leftovers, processesWith, removeHome, waitFor } from './cli-lifecycle-helpers.js';
+import { containerCli, leftovers, processesWith, removeHome, waitFor, glassbox, missingForContainers } from './cli-lifecycle-helpers.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const glassbox = path.join(root, 'bin', 'glassbox');
 const gate = await realKernelGate();
-const missing = ['dist/cli/main.js', 'native/bin/gbx-run', 'native/bin/gbx-load'].filter((file) => !fs.existsSync(path.join(root, file)));
-if (!fs.existsSync('/bin/busybox')) missing.push('/bin/busybox');
-
-interface Ran {
-  code: number | null;
-  out: string;
-  err: string;
-}
+const missing = missingForContainers();
 
 let home: string;
 let token: string;
-
-function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, GLASSBOX_HOME: home, LANG: 'C', ...extra };
-}
-
-function cli(...args: string[]): Ran {
-  const result = spawnSync(glassbox, args, { env: env(), encoding: 'utf8', timeout: 60_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
-
-function start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; out: () => string; err: () => string } {
-  const child = spawn(glassbox, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
-  return { child, done, out: () => out, err: () => err };
-}
-
-/** A shell loop that holds the token in its command line, so a survivor can be found by it. */
-function loop(body = ''): string[] {
-  return ['sh', '-c', `${body} while :; do sleep 0.1; done; : ${token}`];
-}
-
-function ids(): string[] {
-  const dir = path.join(home, 'containers');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
-}
+const { env, cli, start, loop, ids } = containerCli(() => ({ home, token }));
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, session, …]. */
 function statFields(pid: number): string[] {

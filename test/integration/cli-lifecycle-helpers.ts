@@ -1,6 +1,56 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const glassbox = path.join(root, 'bin', 'glassbox');
+
+/** What the container tests need built (and /bin/busybox for the demo image); empty when all is there. */
+export function missingForContainers(): string[] {
+  const missing = ['dist/cli/main.js', 'native/bin/gbx-run', 'native/bin/gbx-load'].filter((file) => !fs.existsSync(path.join(root, file)));
+  if (!fs.existsSync('/bin/busybox')) missing.push('/bin/busybox');
+  return missing;
+}
+
+export interface Ran {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/**
+bin/glassbox for one test file, in the scratch home and with the token the file's current test
+reads from `current` (both change per test).
+*/
+export function containerCli(current: () => { home: string; token: string }) {
+  const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, GLASSBOX_HOME: current().home, LANG: 'C', ...extra });
+  return {
+    env,
+    cli(...args: string[]): Ran {
+      const result = spawnSync(glassbox, args, { env: env(), encoding: 'utf8', timeout: 60_000 });
+      return { code: result.status, out: result.stdout, err: result.stderr };
+    },
+    start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; out: () => string; err: () => string } {
+      const child = spawn(glassbox, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+      return { child, done, out: () => out, err: () => err };
+    },
+    /** A shell loop that holds the token in its command line, so a survivor can be found by it. */
+    loop(body = ''): string[] {
+      return ['sh', '-c', `${body} while :; do sleep 0.1; done; : ${current().token}`];
+    },
+    /** The containers in the home, by id. */
+    ids(): string[] {
+      const dir = path.join(current().home, 'containers');
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
+    },
+  };
+}
 
 /** Polls `check` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
