@@ -3,21 +3,11 @@
 on the simulated kernel always and on the real one when this process is root.
 */
 import fs from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { loadLessons } from '../../src/lessons/load.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 function mountTable(): string {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8');

@@ -6,22 +6,12 @@ report of it that says so rather than marking answers wrong.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import { loadProgress, progressPath } from '../../src/tour/progress.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 const lessons = loadLessons();
 const overlayfs = lessons.find((lesson) => lesson.id === 'overlayfs');

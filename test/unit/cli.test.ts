@@ -1,17 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await runCli(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const cli = cliInProcess;
 
 describe('cli', () => {
   it('refuses an unknown command with a hint and no stack', async () => {
