@@ -47,9 +47,9 @@ function run(command, argv, options = {}) {
   return result.stdout;
 }
 
-function timed(command, argv) {
+function timed(command, argv, extraEnv = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(command, argv, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) fail(`${command} ${argv.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr}`);
   return ms;
@@ -85,6 +85,8 @@ try {
 
   const contenders = [
     { name: 'glassbox', argv: () => [glassbox, ['run', '--rm', 'demo', '/bin/true']] },
+    // The same without the bundle (scripts/build-bundle.mjs): what it saves.
+    { name: 'glassbox (no bundle)', argv: () => [glassbox, ['run', '--rm', 'demo', '/bin/true'], { GLASSBOX_BUNDLE: '0' }] },
     { name: 'runc', argv: (i) => ['runc', ['run', '--bundle', bundle, `glassbox-bench-${process.pid}-${i}`]] },
     ...(withPodman
       ? [{ name: 'podman', argv: () => ['podman', [...podmanStore, '--runtime', 'runc', 'run', '--rm', '--network', 'none', ...PODMAN_ULIMITS, image, '/bin/true']] }]
@@ -125,7 +127,7 @@ try {
 
   const g = medians.glassbox;
   console.log(`bench:run: ${rounds} rounds, medians (${os.cpus().length} CPUs, ${os.release()})`);
-  for (const c of contenders) console.log(`  ${c.name.padEnd(10)} ${fmt(medians[c.name]).padStart(10)}   (min ${fmt(Math.min(...times[c.name]))}, max ${fmt(Math.max(...times[c.name]))})`);
+  for (const c of contenders) console.log(`  ${c.name.padEnd(22)} ${fmt(medians[c.name]).padStart(10)}   (min ${fmt(Math.min(...times[c.name]))}, max ${fmt(Math.max(...times[c.name]))})`);
   console.log(`  glassbox / runc   = ${(g / medians.runc).toFixed(2)}x   (target <= 2.5x: ${g / medians.runc <= 2.5 ? 'met' : 'NOT met'})`);
   if (withPodman) console.log(`  glassbox / podman = ${(g / medians.podman).toFixed(2)}x   (target < 1: ${g < medians.podman ? 'met' : 'NOT met'})`);
   console.log("gbx-run's own part (in-process runContainer on the same root, medians):");

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GlassboxError } from '../errors.js';
-import { packageRoot } from '../native/paths.js';
+import { packageRoot } from '../package-root.js';
 import type { CompareView } from '../tour/types.js';
 import { toCompareView, type ComparisonResult } from './summary.js';
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { GlassboxError } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
-import { packageRoot } from '../native/paths.js';
+import { packageRoot } from '../package-root.js';
 import { glassboxHome } from '../store/layout.js';
 import { openLogWriter } from './container-log.js';
 import type { ContainerLauncher } from './launcher.js';

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GlassboxError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import { validateLesson, type Lesson } from './schema.js';
 
 /** lessons/ sits at the package root, beside src/ and dist/. */
 export function defaultLessonsDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'lessons');
+  return path.join(packageRoot(), 'lessons');
 }
 
 /** Loads and validates every lessons/*.json, sorted by `order`; ids must be unique. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GlassboxError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 
 /**
 Where the static helpers live: `native/bin/<name>` under the package root, built by
@@ -28,31 +27,6 @@ export interface NativeBinaryStatus {
   executable: boolean;
   /** native/<name>.c is there, so `npm run build` can make it. */
   hasSource: boolean;
-}
-
-let cachedRoot: string | undefined;
-
-/** The directory holding glassbox's package.json, found by walking up from this module. */
-export function packageRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (isGlassboxPackage(path.join(dir, 'package.json'))) return (cachedRoot = dir);
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new GlassboxError('PACKAGE_ROOT_NOT_FOUND', `no glassbox package.json above ${fileURLToPath(import.meta.url)}`, {
-    kind: 'bug',
-  });
-}
-
-function isGlassboxPackage(file: string): boolean {
-  try {
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown }).name === 'glassbox';
-  } catch {
-    return false;
-  }
 }
 
 export function nativeBinDir(root: string = packageRoot()): string {

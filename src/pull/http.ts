@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import v8 from 'node:v8';
 import type { Agent, Dispatcher } from 'undici';
+import { packageRoot } from '../package-root.js';
 
 /**
 The one place glassbox opens HTTP connections (undici, the lint rule keeps it here).
@@ -28,7 +30,7 @@ files can be required by path; should a release move them, the whole package sti
 */
 export function loadUndici(): UndiciParts {
   if (undici !== undefined) return undici;
-  const require = createRequire(import.meta.url);
+  const require = createRequire(path.join(packageRoot(), 'package.json'));
   try {
     undici = {
       Agent: require('undici/lib/dispatcher/agent.js') as typeof Agent,

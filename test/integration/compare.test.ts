@@ -9,7 +9,7 @@ import { runCompare } from '../../src/cli/commands/compare.js';
 import { parseGlobal } from '../../src/cli/run.js';
 import { runComparison } from '../../src/compare/measure.js';
 import { runProbeContainer } from '../../src/compare/probe-container.js';
-import { packageRoot } from '../../src/native/paths.js';
+import { packageRoot } from '../../src/package-root.js';
 import { toCompareView } from '../../src/compare/summary.js';
 import { chooseAccel, readAccelFacts } from '../../src/compare/vm-accel.js';
 import { lookupVmAssets } from '../../src/compare/vm-assets.js';

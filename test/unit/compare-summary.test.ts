@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRecorded, parseRecorded, recordedComparison, RECORDED_FILE } from '../../src/compare/recorded.js';
 import { formatMs, formatSize, renderComparison } from '../../src/compare/render.js';
 import { compareMetricLabel, COMPARE_METRICS, median, summarizeSide, toCompareView, type ComparisonResult, type SideFigures } from '../../src/compare/summary.js';
-import { packageRoot } from '../../src/native/paths.js';
+import { packageRoot } from '../../src/package-root.js';
 import { displayWidth } from '../../src/tui/text-width.js';
 
 const side = (firstOutputMs: number, memoryBytes: number | null, kernelRelease: string, threads = 1): SideFigures => ({

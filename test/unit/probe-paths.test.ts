@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NATIVE_PROGRAMS, nativeBinDir, nativeBinary, nativeStatus, packageRoot } from '../../src/native/paths.js';
+import { NATIVE_PROGRAMS, nativeBinDir, nativeBinary, nativeStatus } from '../../src/native/paths.js';
+import { packageRoot } from '../../src/package-root.js';
 
 describe('native helper paths', () => {
   let root: string;
