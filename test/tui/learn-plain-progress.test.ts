@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 import { loadLessons } from '../../src/lessons/load.js';
-import { loadProgress, progressPath } from '../../src/tour/progress.js';
+import { loadProgress, progressPath, recordStep, saveProgress, startProgress } from '../../src/tour/progress.js';
 
 const cli = cliInProcess;
 
@@ -91,6 +91,37 @@ describe.runIf(overlayfs && overlayfs.steps.some((step) => step.predict))('learn
       expect(progress, lesson.id).toMatchObject({ finished: true, kernel: 'SIMULATED' });
       expect(progress!.steps).toHaveLength(lesson.steps.length);
     }
+  });
+
+  it('keeps a record the learner made in the player, and replaces an earlier transcript', async () => {
+    // An earlier transcript run is replaced by the next one (a fresh record, each step once).
+    await cli('learn', 'overlayfs', '--plain', '--json', '--kernel', 'sim');
+    const first = (await loadProgress('overlayfs', home))!;
+    const again = await cli('learn', 'overlayfs', '--plain', '--json', '--kernel', 'sim');
+    expect(again.code).toBe(0);
+    expect(again.err).toBe('');
+    const second = (await loadProgress('overlayfs', home))!;
+    expect(second.startedAt >= first.startedAt).toBe(true);
+    expect(second.steps).toHaveLength(overlayfs!.steps.length);
+
+    // The learner's own record (a prediction made in the player) is theirs to keep.
+    const step = overlayfs!.steps.find((candidate) => candidate.predict)!;
+    const mine = recordStep(startProgress({ lesson: 'overlayfs', learner: 'seat-12', lang: 'ko', kernel: 'SIMULATED' }), {
+      index: overlayfs!.steps.indexOf(step),
+      total: overlayfs!.steps.length,
+      id: step.id,
+      facts: {},
+      view: { kind: 'text', lines: [] },
+      calls: [],
+      prediction: 'my guess',
+      correct: false,
+    });
+    await saveProgress(mine, home);
+    const before = fs.readFileSync(progressPath('overlayfs', home), 'utf8');
+    const run = await cli('learn', 'overlayfs', '--plain', '--json', '--kernel', 'sim');
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/progress of overlayfs not saved: it holds your answers from the tour/);
+    expect(fs.readFileSync(progressPath('overlayfs', home), 'utf8')).toBe(before);
   });
 
   it('refuses --all with a lesson and writes nothing', async () => {

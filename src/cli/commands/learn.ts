@@ -160,7 +160,9 @@ interface TranscriptRun {
 
 /**
 `--plain`, a pipe or CI with a lesson: every step as text, then teardown; 1 when a step failed.
-Progress is saved after each step as the player saves it, marked as a transcript (no prediction).
+Progress is saved after each step as the player saves it, marked as a transcript (no prediction),
+unless the learner already has a record of this lesson from the player: their answers are what a
+teacher collects, and a transcript run does not replace them.
 */
 async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, opener: ReturnType<typeof createSessionOpener>): Promise<TranscriptRun> {
   const session = await opener.openSession(lesson);
@@ -168,8 +170,10 @@ async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, ope
   // A transcript runs every step from the first, so it starts a record of its own.
   let progress = startProgress({ lesson: lesson.id, learner: learnerName(), lang: options.lang, kernel: session.mode });
   let saveFailed = false;
+  const keepEarlier = await hasPlayerRecord(lesson.id);
+  if (keepEarlier) io.stderr.write(`glassbox: progress of ${lesson.id} not saved: it holds your answers from the tour (glassbox learn ${lesson.id}), kept as they are\n`);
   const saveStep = async (index: number, result: StepResult): Promise<void> => {
-    if (!result.outcome || result.error) return;
+    if (keepEarlier || !result.outcome || result.error) return;
     const step = lesson.steps[index]!;
     progress = recordTranscriptStep(progress, { index, total: lesson.steps.length, id: step.id, fact: step.predict?.fact }, result.outcome, result.calls);
     try {
@@ -197,6 +201,12 @@ async function runTranscript(lesson: Lesson, options: GlobalOptions, io: Io, ope
     await opener.tearDownAll();
     removeSignals();
   }
+}
+
+/** Whether the saved progress of a lesson has steps the player recorded (an unreadable file counts as none). */
+async function hasPlayerRecord(lessonId: string): Promise<boolean> {
+  const earlier = await loadProgress(lessonId).catch(() => null);
+  return earlier !== null && earlier.steps.some((step) => step.via !== 'transcript');
 }
 
 /** `--all`: every lesson in order, each with its own session and progress file; 1 when any failed. */
