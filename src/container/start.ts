@@ -29,11 +29,6 @@ export const PAUSE_ENV = 'GLASSBOX_TEST_PAUSE_AT';
 export interface StartCreatedOptions {
   stdio?: LaunchOptions['stdio'];
   launcher?: ContainerLauncher;
-  /**
-  Tests only: stop at a step (so the test can kill -9 glassbox there). Default: $GLASSBOX_TEST_PAUSE_AT.
-  `before-execve` runs gbx-run in step mode, to hold the child just before its execve.
-  */
-  pause?: (step: PauseStep) => Promise<void>;
   root?: string;
 }
 
@@ -77,7 +72,8 @@ function parentOf(pid: number): number | undefined {
 
 export async function startCreated(kernel: Kernel, state: ContainerState, options: StartCreatedOptions = {}): Promise<RunningContainer> {
   const root = options.root ?? containersRoot();
-  const pause = options.pause ?? pauseFromEnv;
+  // Tests only: $GLASSBOX_TEST_PAUSE_AT stops at a step, so that a test can kill -9 glassbox there.
+  const pause = pauseFromEnv;
   const plan = state.rootfs!.plan;
   let launched: LaunchedContainer;
   try {
@@ -93,7 +89,8 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
 
-    const holdBeforeExecve = options.pause !== undefined || process.env[PAUSE_ENV] === 'before-execve';
+    // Only then does gbx-run run in step mode: to hold the child just before its execve.
+    const holdBeforeExecve = process.env[PAUSE_ENV] === 'before-execve';
     launched = await (options.launcher ?? realLauncher).launch(state.spec, {
       stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
       beforeRelease: (pid) => {
