@@ -32,3 +32,17 @@ function isGlassboxPackage(file: string): boolean {
     return false;
   }
 }
+
+/**
+The script that runs the CLI, chosen as bin/glassbox chooses (keep the two alike): the bundle
+(dist/bundle/main.cjs, scripts/build-bundle.mjs) when it is newer than tsc's last build info and
+not turned off, else the modules (dist/cli/main.js). For glassbox starting itself (`run -d`'s monitor).
+*/
+export function cliEntry(root: string = packageRoot(), env: NodeJS.ProcessEnv = process.env): string {
+  const modules = path.join(root, 'dist', 'cli', 'main.js');
+  if (env.GLASSBOX_BUNDLE === '0' || (env.GLASSBOX_DEBUG ?? '') !== '') return modules;
+  const bundle = fs.statSync(path.join(root, 'dist', 'bundle', 'glassbox.cjs'), { bigint: true, throwIfNoEntry: false });
+  const compiled = fs.statSync(path.join(root, 'dist', '.tsbuildinfo'), { bigint: true, throwIfNoEntry: false });
+  if (bundle === undefined || (compiled !== undefined && bundle.mtimeNs <= compiled.mtimeNs)) return modules;
+  return path.join(root, 'dist', 'bundle', 'main.cjs');
+}

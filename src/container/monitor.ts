@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { GlassboxError } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
-import { packageRoot } from '../package-root.js';
+import { cliEntry, packageRoot } from '../package-root.js';
 import { glassboxHome } from '../store/layout.js';
 import { openLogWriter } from './container-log.js';
 import type { ContainerLauncher } from './launcher.js';
@@ -58,7 +57,7 @@ function readLine(socket: net.Socket): Promise<string | null> {
 /** In `run -d`: starts the monitor, hands it the container and waits for its answer. */
 export async function startMonitor(state: ContainerState, options: { root?: string; argv?: string[] } = {}): Promise<number> {
   const root = options.root ?? containersRoot();
-  const main = path.join(packageRoot(), 'dist', 'cli', 'main.js');
+  const main = cliEntry(packageRoot());
   if (options.argv === undefined && !fs.existsSync(main)) {
     throw new GlassboxError('RUN_NOT_BUILT', `run -d needs the built CLI (${main})`, { kind: 'environment', hint: 'run: npm run build' });
   }

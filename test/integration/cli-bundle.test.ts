@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cliEntry } from '../../src/package-root.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin', 'glassbox');
@@ -66,6 +67,19 @@ describe('bin/glassbox picks the bundle or the modules', () => {
     fs.symlinkSync(path.join(dir, 'bin', 'glassbox'), link);
     const result = spawnSync(link, ['images'], { encoding: 'utf8', env: { ...process.env, GLASSBOX_BUNDLE: '' } });
     expect(result.stdout.trim()).toBe(`${dir}/dist/bundle/main.cjs images`);
+  });
+});
+
+describe('cliEntry: how glassbox starts itself (run -d) picks the same script as bin/glassbox', () => {
+  it('the bundle when it is fresh, else the modules', () => {
+    const fresh = fakePackage({ bundle: true });
+    expect(cliEntry(fresh, {})).toBe(path.join(fresh, 'dist/bundle/main.cjs'));
+    expect(cliEntry(fresh, { GLASSBOX_BUNDLE: '0' })).toBe(path.join(fresh, 'dist/cli/main.js'));
+    expect(cliEntry(fresh, { GLASSBOX_DEBUG: '1' })).toBe(path.join(fresh, 'dist/cli/main.js'));
+    const stale = fakePackage({ bundle: true, bundleOlder: true });
+    expect(cliEntry(stale, {})).toBe(path.join(stale, 'dist/cli/main.js'));
+    const none = fakePackage({ bundle: false });
+    expect(cliEntry(none, {})).toBe(path.join(none, 'dist/cli/main.js'));
   });
 });
 
