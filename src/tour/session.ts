@@ -31,6 +31,7 @@ export function actionFor(step: LessonStep): TourAction {
 
 export function openTourSession(lesson: Lesson, spec: SessionSpec): LessonSession {
   const owned = createTourContext(spec);
+  for (const action of new Set(lesson.steps.map((step) => ACTIONS.get(step.action)))) action?.warmUp?.();
   const recorder = createCallRecorder();
   let closed = false;
   let running: Promise<unknown> | null = null;

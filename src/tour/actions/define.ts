@@ -20,6 +20,12 @@ export interface TourAction<Args = Record<string, unknown>> extends Action<Args>
   facts: readonly string[];
   views: readonly ViewKind[];
   requires(args: Args): Requirement[];
+  /**
+  Loads, when the lesson opens, what run() would otherwise load in the middle of the step: a
+  require of many modules holds the event loop (undici: 35-45 ms), and a key pressed meanwhile
+  waits for it. Synchronous; keep it to loading code.
+  */
+  warmUp?(): void;
 }
 
 export function defineAction<Args>(action: TourAction<Args>): TourAction<Args> {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { startDemoRegistry } from '../../demo/demo-registry.js';
 import { shortDigest } from '../../oci/digest.js';
+import { loadUndici } from '../../pull/http.js';
 import { pullImage } from '../../pull/index.js';
 import type { RequestLog } from '../../serve/registry-handler.js';
 import { openStore } from '../../store/store.js';
@@ -20,6 +21,7 @@ export const imagePull = defineAction<Record<string, never>>({
   facts: ['layers', 'downloadedBytes', 'requests', 'reused'],
   views: ['text'],
   requires: () => [],
+  warmUp: () => void loadUndici(),
   plan: () => [
     planned('store', 'http GET', ['/v2/'], { en: 'does the registry speak the v2 API?', ko: '레지스트리가 v2 API를 쓰는가?' }),
     planned('store', 'http GET', ['/v2/demo/manifests/latest'], { en: 'the tag resolves to a manifest (by digest)', ko: '태그가 매니페스트(다이제스트)로 풀린다' }),

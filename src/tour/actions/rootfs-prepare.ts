@@ -15,6 +15,7 @@ export const rootfsPrepare = defineAction<Record<string, never>>({
   facts: ['layers', 'mounted'],
   views: ['overlay'],
   requires: () => ['root', 'cap:sys_admin', 'overlay'],
+  warmUp: () => imagePull.warmUp?.(),
   plan: () => [
     planned('store', 'http GET', ['/v2/demo/…'], { en: 'pull (lesson 2)', ko: 'pull(2강)' }),
     planned('node', 'mkdir / writeFile / mknod', ['<layers>/…'], { en: 'unpack (lesson 3)', ko: '풀기(3강)' }),
