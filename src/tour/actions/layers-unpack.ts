@@ -13,6 +13,8 @@ character device, `.wh..wh..opq` an xattr on its directory. The view then reads 
 and says what it did to the layers below it, `docker diff` style.
 */
 const MAX_CHANGES = 40;
+/** Reading the layers back, the event loop gets a turn after this much work: a key waits at most about this long. */
+const PACE_MS = 8;
 
 export const layersUnpack = defineAction<Record<string, never>>({
   name: 'layers.unpack',
@@ -31,7 +33,7 @@ export const layersUnpack = defineAction<Record<string, never>>({
   async run(_args, ctx) {
     const { store, image } = need(ctx, 'image');
     const unpacked = peek(ctx, 'layers') ?? (await unpackInto(ctx, store, image));
-    const view = layerView(ctx.kernel, image.names[0] ?? shortDigest(image.id), unpacked.layers, image.layers, image.config.history ?? []);
+    const view = await layerView(ctx.kernel, image.names[0] ?? shortDigest(image.id), unpacked.layers, image.layers, image.config.history ?? []);
     const sum = (key: 'added' | 'changed' | 'deleted'): number => view.layers.reduce((total, layer) => total + layer.counts[key], 0);
     const deleted = view.layers.flatMap((layer) => layer.changes.filter((c) => c.change === 'D').map((c) => c.path));
     return {
@@ -62,50 +64,65 @@ async function unpackInto(ctx: TourContext, store: PulledImage['store'], image: 
   return unpacked;
 }
 
-function layerView(
+async function layerView(
   kernel: Kernel,
   name: string,
   layers: LayerResult[],
   descriptors: ReadonlyArray<{ digest: string; size: number }>,
   history: ReadonlyArray<{ created_by?: string; empty_layer?: boolean }>,
-): LayerView {
+): Promise<LayerView> {
   const withLayer = history.filter((entry) => entry.empty_layer !== true);
-  const fs = createLayerFs(kernel, 'kernel');
-  return {
-    kind: 'layers',
-    image: name,
-    layers: layers.map((layer, index) => {
-      const below = layers.slice(0, index).map((l) => l.dir).reverse();
-      const changes: Array<{ path: string; change: ChangeKind }> = [];
-      const walk = (rel: string): void => {
-        for (const entry of kernel.readdir(rel === '' ? layer.dir : `${layer.dir}/${rel}`).sort()) {
-          const path = rel === '' ? entry : `${rel}/${entry}`;
-          const stat = kernel.lstat(`${layer.dir}/${path}`);
-          if (isWhiteout(stat)) {
-            changes.push({ path: `/${path}`, change: 'D' });
-            continue;
-          }
-          const inLower = below.length > 0 && lookupLowerView(fs, below, path) !== null;
-          const opaque = stat.type === 'dir' && isOpaqueDir(fs, `${layer.dir}/${path}`);
-          // A directory that only holds changes is not itself a change, unless it replaces the one below.
-          if (stat.type !== 'dir' || !inLower || opaque) changes.push({ path: `/${path}${opaque ? '/ (opaque)' : ''}`, change: inLower ? 'C' : 'A' });
-          if (stat.type === 'dir') walk(path);
-        }
-      };
-      walk('');
-      const counts = {
+  const pace = createPace(PACE_MS);
+  const views: LayerView['layers'] = [];
+  for (const [index, layer] of layers.entries()) {
+    const below = layers.slice(0, index).map((l) => l.dir).reverse();
+    const changes = await listChanges(kernel, layer.dir, below, pace);
+    const createdBy = withLayer[index]?.created_by;
+    views.push({
+      digest: descriptors[index]?.digest ?? layer.info.digest,
+      size: descriptors[index]?.size ?? layer.info.compressedBytes,
+      ...(createdBy === undefined ? {} : { createdBy }),
+      changes: changes.slice(0, MAX_CHANGES),
+      counts: {
         added: changes.filter((c) => c.change === 'A').length,
         changed: changes.filter((c) => c.change === 'C').length,
         deleted: changes.filter((c) => c.change === 'D').length,
-      };
-      const createdBy = withLayer[index]?.created_by;
-      return {
-        digest: descriptors[index]?.digest ?? layer.info.digest,
-        size: descriptors[index]?.size ?? layer.info.compressedBytes,
-        ...(createdBy === undefined ? {} : { createdBy }),
-        changes: changes.slice(0, MAX_CHANGES),
-        counts,
-      };
-    }),
+      },
+    });
+  }
+  return { kind: 'layers', image: name, layers: views };
+}
+
+/** What one layer does to the layers below it, `docker diff` style, in name order. */
+async function listChanges(kernel: Kernel, dir: string, below: string[], pace: () => Promise<void>): Promise<Array<{ path: string; change: ChangeKind }>> {
+  const fs = createLayerFs(kernel, 'kernel');
+  const changes: Array<{ path: string; change: ChangeKind }> = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const entry of kernel.readdir(rel === '' ? dir : `${dir}/${rel}`).sort()) {
+      await pace();
+      const path = rel === '' ? entry : `${rel}/${entry}`;
+      const stat = kernel.lstat(`${dir}/${path}`);
+      if (isWhiteout(stat)) {
+        changes.push({ path: `/${path}`, change: 'D' });
+        continue;
+      }
+      const inLower = below.length > 0 && lookupLowerView(fs, below, path) !== null;
+      const opaque = stat.type === 'dir' && isOpaqueDir(fs, `${dir}/${path}`);
+      // A directory that only holds changes is not itself a change, unless it replaces the one below.
+      if (stat.type !== 'dir' || !inLower || opaque) changes.push({ path: `/${path}${opaque ? '/ (opaque)' : ''}`, change: inLower ? 'C' : 'A' });
+      if (stat.type === 'dir') await walk(path);
+    }
+  };
+  await walk('');
+  return changes;
+}
+
+/** Call between small pieces of synchronous work: once `budgetMs` passed since the last turn, the event loop gets one. */
+function createPace(budgetMs: number): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < budgetMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
   };
 }
