@@ -53,13 +53,14 @@ export interface SimFs {
   readdir(dir: FsNode, caller: Caller): string[];
   readlink(node: FsNode, caller: Caller): string;
   read(node: FsNode, caller: Caller): Buffer;
-  /** The data of one open(O_WRONLY|O_CREAT|O_TRUNC) + write(): empty data is a truncate only. */
+  /** The data of one open(O_WRONLY|O_CREAT|O_TRUNC) + write(): empty data is a truncate only. `data` is the caller's: copy what is kept. */
   write(node: FsNode, data: Buffer, caller: Caller): void;
   create(dir: FsNode, name: string, spec: CreateSpec, caller: Caller): FsNode;
   remove(dir: FsNode, name: string, node: FsNode, caller: Caller): void;
   rename(fromDir: FsNode, fromName: string, toDir: FsNode, toName: string, caller: Caller): void;
   setattr(node: FsNode, change: AttrChange, caller: Caller): void;
   getxattr(node: FsNode, name: string, caller: Caller): Buffer | undefined;
+  /** `value` is the caller's: copy it. */
   setxattr(node: FsNode, name: string, value: Buffer, caller: Caller): void;
   listxattr(node: FsNode, caller: Caller): string[];
   removexattr(node: FsNode, name: string, caller: Caller): boolean;
