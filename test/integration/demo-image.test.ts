@@ -86,6 +86,43 @@ describe('the demo image', () => {
     expect(fs.readFileSync(secondStore.paths.indexFile, 'utf8')).toBe(index);
   });
 
+  it.runIf(sources.probe !== undefined || sources.busybox !== undefined)('is built once per store: a second build finds it, a changed source or a removed image builds it again', async () => {
+    const store = await scratchStore('cache');
+    // A copy of the probe (or of busybox) whose mtime the test may change.
+    const own = path.join(dir!.path, 'own-probe');
+    fs.copyFileSync((sources.probe ?? sources.busybox)!, own);
+    fs.chmodSync(own, 0o755);
+    const mine = sources.probe !== undefined ? { ...sources, probe: own } : { ...sources, busybox: own };
+    const first = await buildDemoImage(store, mine);
+    expect(first.changed).toBe(true);
+    const record = path.join(store.paths.privateDir, 'demo-build.json');
+    const recorded = fs.readFileSync(record, 'utf8');
+    expect(JSON.parse(recorded)).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), manifest: first.manifest.digest });
+
+    const blobs = (): string[] => fs.readdirSync(store.paths.sha256Dir).map((name) => `${name} ${fs.statSync(path.join(store.paths.sha256Dir, name)).mtimeMs}`).sort();
+    const before = blobs();
+    const index = fs.readFileSync(store.paths.indexFile, 'utf8');
+    const again = await buildDemoImage(store, mine);
+    expect(again).toEqual({ ...first, changed: false });
+    expect(blobs()).toEqual(before);
+    expect(fs.readFileSync(store.paths.indexFile, 'utf8')).toBe(index);
+    expect(fs.readFileSync(record, 'utf8')).toBe(recorded);
+
+    // Same bytes, newer file: built again (to the same digests), and the record follows.
+    fs.utimesSync(own, new Date(), new Date(Date.now() + 5000));
+    const touched = await buildDemoImage(store, mine);
+    expect(touched.manifest.digest).toBe(first.manifest.digest);
+    expect(fs.readFileSync(record, 'utf8')).not.toBe(recorded);
+
+    // rmi takes the blobs: the record alone does not make an image.
+    await store.removeImage(DEMO_REFERENCE);
+    const rebuilt = await buildDemoImage(store, mine);
+    expect(rebuilt.changed).toBe(true);
+    expect(store.resolveImage(DEMO_REFERENCE).manifestDescriptor.digest).toBe(first.manifest.digest);
+    await store.close();
+    expect(await expectValidStore(store.root)).toEqual([DEMO_REFERENCE]);
+  });
+
   it.runIf(hasTool('umoci'))('unpacks with the file deleted and the directory replaced', async () => {
     const store = await scratchStore('unpack');
     await buildDemoImage(store, sources);
