@@ -30,6 +30,9 @@ export interface LayerStreamResult {
   entries: number;
 }
 
+/** The longest stretch of tar entries written before the event loop gets a turn. */
+const SLICE_MS = 8;
+
 export async function readLayerStream(
   source: AsyncIterable<Uint8Array>,
   visitor: TarVisitor,
@@ -59,13 +62,25 @@ export async function readLayerStream(
   const tarHash = compression === 'none' ? null : createHash('sha256');
   const reader = new TarReader(visitor, limits);
   let bytes = 0;
+  let slice = performance.now();
   for await (const chunk of output) {
     // Ctrl-C: stop between chunks; the caller removes what was written.
     signal?.throwIfAborted();
     bytes += chunk.length;
     checkExpansion(bytes, compressedBytes, compression, limits);
     tarHash?.update(chunk);
-    reader.feed(chunk);
+    // A chunk of many small entries (a busybox and its hundreds of links, written into the
+    // simulated kernel) could hold the event loop for tens of ms, and buffered chunks follow as
+    // microtasks: the tour's keys and frames would wait. So the tar reader stops at an entry
+    // boundary after a few ms of work, and the loop gets a turn before it goes on.
+    let at = 0;
+    while (at < chunk.length) {
+      at += reader.feed(at === 0 ? chunk : chunk.subarray(at), slice + SLICE_MS);
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+    }
   }
   reader.finish();
 

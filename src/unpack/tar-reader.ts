@@ -121,9 +121,14 @@ export class TarReader {
     return this.entries;
   }
 
-  feed(chunk: Buffer): void {
+  /**
+  Reads a chunk; with a deadline (performance.now()), stops at the first entry boundary after
+  it, so that a caller can give the event loop a turn. Returns the bytes taken: feed the rest.
+  */
+  feed(chunk: Buffer, deadline = Infinity): number {
     let pos = 0;
     while (pos < chunk.length) {
+      if (this.state === 'header' && this.blockFill === 0 && pos > 0 && deadline !== Infinity && performance.now() > deadline) return pos;
       switch (this.state) {
         case 'data': {
           const take = Math.min(this.left, chunk.length - pos);
@@ -174,6 +179,7 @@ export class TarReader {
         }
       }
     }
+    return pos;
   }
 
   /** Call at the end of the stream: the archive must have ended cleanly. */

@@ -168,3 +168,26 @@ describe('tar reader', () => {
     expect(refusal(() => readTar(bigXattr, bigXattr.length, { ...DEFAULT_LIMITS, maxHeaderBytes: 1 << 20 })).message).toMatch(/xattr user.big has 70000 bytes/);
   });
 });
+
+describe('TarReader deadline', () => {
+  it('stops at the entry boundary after a deadline, and goes on from there', () => {
+    const tar = buildTar([
+      { name: 'a', data: 'x'.repeat(600) },
+      { name: 'b', data: 'y' },
+      { name: 'c', type: 'symlink', linkname: 'a' },
+    ]);
+    const names: string[] = [];
+    const reader = new TarReader({ entry: (entry) => (names.push(entry.name), null) }, DEFAULT_LIMITS);
+    // A deadline already past: one entry (header + two data blocks), then it stops.
+    const first = reader.feed(tar, 0);
+    expect(first).toBe(3 * 512);
+    expect(names).toEqual(['a']);
+    const second = reader.feed(tar.subarray(first), 0);
+    expect(second).toBe(2 * 512);
+    expect(names).toEqual(['a', 'b']);
+    // No deadline: the rest at once, and the archive ends cleanly.
+    expect(reader.feed(tar.subarray(first + second))).toBe(tar.length - first - second);
+    reader.finish();
+    expect(names).toEqual(['a', 'b', 'c']);
+  });
+});
