@@ -35,7 +35,12 @@ export function defaultDemoRegistryRoot(env: NodeJS.ProcessEnv = process.env): s
 }
 
 export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<DemoRegistry> {
+  // The tour starts this from a key press: opening a store is synchronous file work (and fsyncs
+  // on first use). A turn of the event loop first lets the screen draw the step as running, and
+  // one after the store opened lets a key through before the build.
+  await turn();
   const { store } = await openStore({ root: spec.root ?? defaultDemoRegistryRoot() });
+  await turn();
   const demo = await buildDemoImage(store, spec.sources);
   await store.close(); // from here on the store is only read
   const registry = await startRegistryServer({
@@ -45,4 +50,8 @@ export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<De
     ...(spec.onRequest ? { onRequest: spec.onRequest } : {}),
   });
   return { registry, demo, reference: `${registry.address}/demo:latest`, close: () => registry.close() };
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
