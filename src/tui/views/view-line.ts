@@ -153,6 +153,77 @@ Wraps a toned line at `width` columns, preferring to break after a space or sepa
 start with `indent` spaces.
 */
 export function wrapLine(viewLine: ViewLine, width: number, indent = 2): ViewLine[] {
+  return wrapAsciiLine(viewLine, width, indent) ?? wrapLineByCells(viewLine, width, indent);
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+wrapLine for a line of printable ASCII, where every character is one column: the same rows,
+worked out on the string instead of an object per character. The call log wraps every new call
+as it arrives (an unpack brings hundreds per frame), and the per-character way cost tens of ms a
+frame while keys waited. Null when a character may not be one column wide.
+*/
+function wrapAsciiLine(viewLine: ViewLine, width: number, indent: number): ViewLine[] | null {
+  let text = '';
+  for (const part of viewLine) {
+    if (!PRINTABLE_ASCII.test(part.text)) return null;
+    text += part.text;
+  }
+  const limit = Math.max(indent + 1, width);
+  // keep[i]: character i belongs to a segment that must not be broken.
+  const keep: boolean[] = [];
+  for (const part of viewLine) for (let i = 0; i < part.text.length; i++) keep.push(part.keep === true);
+  // A row is `lead` spaces, then the characters start..end of `text`.
+  const rows: Array<{ lead: number; start: number; end: number }> = [];
+  let lead = 0;
+  let start = 0;
+  let end = 0;
+  for (let k = 0; k < text.length; k++) {
+    if (lead + (end - start) + 1 > limit) {
+      // As wrapLineByCells: break after the last separator past the indent (the lead is never a candidate).
+      let cut = -1;
+      const after = rows.length === 0 ? 0 : indent;
+      for (let p = lead + (end - start) - 1; p > after && p >= lead; p--) {
+        const at = start + p - lead;
+        if (BREAK_AFTER.has(text[at]!) && !keep[at]) {
+          cut = at + 1;
+          break;
+        }
+      }
+      rows.push({ lead, start, end: cut === -1 ? end : cut });
+      lead = indent;
+      start = cut === -1 ? k : cut;
+    }
+    end = k + 1;
+  }
+  rows.push({ lead, start, end });
+  // Tones by character range, merged where neighbours share one (the lead has none).
+  const spans: Array<{ from: number; to: number; tone: Tone | undefined }> = [];
+  let at = 0;
+  for (const part of viewLine) {
+    spans.push({ from: at, to: at + part.text.length, tone: part.tone });
+    at += part.text.length;
+  }
+  return rows.map((row) => {
+    const out: ViewLine = [];
+    const add = (piece: string, tone: Tone | undefined): void => {
+      if (piece === '') return;
+      const last = out.at(-1);
+      if (last && last.tone === tone) last.text += piece;
+      else out.push(tone === undefined ? { text: piece } : { text: piece, tone });
+    };
+    add(' '.repeat(row.lead), undefined);
+    for (const span of spans) {
+      if (span.to <= row.start || span.from >= row.end) continue;
+      add(text.slice(Math.max(span.from, row.start), Math.min(span.to, row.end)), span.tone);
+    }
+    return out;
+  });
+}
+
+/** wrapLine for any text, one cell per character with its width (wide and zero-width ones too). */
+export function wrapLineByCells(viewLine: ViewLine, width: number, indent = 2): ViewLine[] {
   const limit = Math.max(indent + 1, width);
   const chars = viewLine.flatMap((part) => [...part.text].map((char) => ({ char, tone: part.tone, keep: part.keep === true, w: charWidth(char) })));
   const rows: Array<typeof chars> = [];
