@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/cli/backend.js';
-import { runCli } from '../../src/cli/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { runReport as runReportCommand } from '../../src/cli/commands/report.js';
 import { loadLessons } from '../../src/lessons/load.js';
 import type { Lesson, LessonStep } from '../../src/lessons/schema.js';
@@ -76,14 +76,8 @@ async function runReport(args: string[], env: Record<string, string | undefined>
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   Object.assign(process.env, env);
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
   try {
-    const code = await runCli(['report', ...args], { stdout, stderr });
+    const { code, out, err } = await cliInProcess('report', ...args);
     return { code, stdout: out, stderr: err };
   } finally {
     for (const [key, value] of Object.entries(saved)) {

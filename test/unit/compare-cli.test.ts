@@ -1,16 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
 import { loadRecorded } from '../../src/compare/recorded.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  stderr.on('data', (chunk) => (err += chunk));
-  const code = await runCli(args, { stdout, stderr });
+  const { code, out, err } = await cliInProcess(...args);
   return { code, stdout: out, stderr: err };
 }
 

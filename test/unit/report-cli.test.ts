@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 import { defaultReportDir } from '../../src/report/write-reports.js';
 import { progressPath, saveProgress } from '../../src/tour/progress.js';
 import { cgroupsProgress, namespacesProgress, overlayfsProgress } from '../fixtures/report/progress.js';
@@ -35,14 +34,8 @@ afterEach(() => {
 });
 
 async function report(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (chunk) => (o += chunk));
-  stderr.on('data', (chunk) => (e += chunk));
-  const code = await runCli(['report', '--lang', 'en', ...args], { stdout, stderr });
-  return { code, stdout: o, stderr: e };
+  const { code, out, err } = await cliInProcess('report', '--lang', 'en', ...args);
+  return { code, stdout: out, stderr: err };
 }
 
 describe('glassbox report', () => {
