@@ -11,14 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
-import { containerCli, leftovers, processesWith, removeHome, waitFor, glassbox, missingForContainers } from './cli-lifecycle-helpers.js';
+import { containerCli, processesWith, waitFor, glassbox, missingForContainers } from './cli-lifecycle-helpers.js';
 
 const gate = await realKernelGate();
 const missing = missingForContainers();
 
 let home: string;
 let token: string;
-const { env, cli, start, loop, ids } = containerCli(() => ({ home, token }));
+const { env, cli, start, loop, ids, cleanUp } = containerCli(() => ({ home, token }));
 
 /** Fields of /proc/<pid>/stat after the command name: [state, ppid, pgrp, session, …]. */
 function statFields(pid: number): string[] {
@@ -49,17 +49,7 @@ if (gate.mode !== 'run') {
       token = `gbxexec${randomBytes(6).toString('hex')}`;
     });
 
-    afterEach(() => {
-      try {
-        const gc = cli('gc');
-        expect(gc.code, gc.err).toBe(0);
-        for (const id of ids()) cli('rm', '-f', id);
-        expect(leftovers(home, token)).toEqual([]);
-        expect(ids()).toEqual([]);
-      } finally {
-        removeHome(home);
-      }
-    });
+    afterEach(cleanUp);
 
     it('refuses exec while the container is starting (built, before its execve); after run -d returns it joins', async () => {
       // The demo image first, so that the paused run below is at its container at once.

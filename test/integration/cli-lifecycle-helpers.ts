@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const glassbox = path.join(root, 'bin', 'glassbox');
@@ -25,11 +26,33 @@ reads from `current` (both change per test).
 */
 export function containerCli(current: () => { home: string; token: string }) {
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, GLASSBOX_HOME: current().home, LANG: 'C', ...extra });
+  const cli = (...args: string[]): Ran => {
+    const result = spawnSync(glassbox, args, { env: env(), encoding: 'utf8', timeout: 60_000 });
+    return { code: result.status, out: result.stdout, err: result.stderr };
+  };
+  const ids = (): string[] => {
+    const dir = path.join(current().home, 'containers');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
+  };
   return {
     env,
-    cli(...args: string[]): Ran {
-      const result = spawnSync(glassbox, args, { env: env(), encoding: 'utf8', timeout: 60_000 });
-      return { code: result.status, out: result.stdout, err: result.stderr };
+    cli,
+    ids,
+    /**
+    After each test: gc and `rm -f` of every container, then nothing of them may be left (mounts,
+    cgroups, processes, state); the home is removed whatever happened.
+    */
+    cleanUp(): void {
+      const { home, token } = current();
+      try {
+        const gc = cli('gc');
+        expect(gc.code, gc.err).toBe(0);
+        for (const id of ids()) cli('rm', '-f', id);
+        expect(leftovers(home, token)).toEqual([]);
+        expect(ids()).toEqual([]);
+      } finally {
+        removeHome(home);
+      }
     },
     start(args: string[], extra: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Ran>; out: () => string; err: () => string } {
       const child = spawn(glassbox, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,11 +66,6 @@ export function containerCli(current: () => { home: string; token: string }) {
     /** A shell loop that holds the token in its command line, so a survivor can be found by it. */
     loop(body = ''): string[] {
       return ['sh', '-c', `${body} while :; do sleep 0.1; done; : ${current().token}`];
-    },
-    /** The containers in the home, by id. */
-    ids(): string[] {
-      const dir = path.join(current().home, 'containers');
-      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
     },
   };
 }

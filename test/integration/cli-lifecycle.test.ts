@@ -13,14 +13,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startDemoRegistry } from '../../src/demo/demo-registry.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
-import { containerCli, leftovers, removeHome, waitFor, glassbox, missingForContainers } from './cli-lifecycle-helpers.js';
+import { containerCli, waitFor, glassbox, missingForContainers } from './cli-lifecycle-helpers.js';
 
 const gate = await realKernelGate();
 const missing = missingForContainers();
 
 let home: string;
 let token: string;
-const { env, cli, start, loop, ids } = containerCli(() => ({ home, token }));
+const { env, cli, start, loop, ids, cleanUp } = containerCli(() => ({ home, token }));
 
 if (gate.mode !== 'run') {
   describeGateOutcome('glassbox run and friends', gate);
@@ -36,13 +36,8 @@ if (gate.mode !== 'run') {
     afterEach(() => {
       try {
         for (const id of ids()) seen.add(id);
-        const gc = cli('gc');
-        expect(gc.code, gc.err).toBe(0);
-        for (const id of ids()) cli('rm', '-f', id);
-        expect(leftovers(home, token)).toEqual([]);
-        expect(ids()).toEqual([]);
+        cleanUp();
       } finally {
-        removeHome(home);
         seen.clear();
       }
     });
