@@ -1,3 +1,4 @@
+import { createPace } from '../event-loop-pace.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { hostPlatform } from '../oci/platform.js';
 import type { ImageStore } from '../store/store.js';
@@ -98,12 +99,9 @@ packs in microtasks, and the base layer's ~400 headers were one ~25 ms stretch i
 of a lesson, where the tour's keys wait for the event loop.
 */
 async function* paced(entries: readonly TarEntrySpec[], budgetMs = 5): AsyncGenerator<TarEntrySpec> {
-  let turn = performance.now();
+  const pace = createPace(budgetMs);
   for (const entry of entries) {
-    if (performance.now() - turn > budgetMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      turn = performance.now();
-    }
+    await pace.turn();
     yield entry;
   }
 }

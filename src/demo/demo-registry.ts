@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { yieldToEventLoop } from '../event-loop-pace.js';
 import { startRegistryServer, type RunningRegistry } from '../serve/start-server.js';
 import type { RequestLog } from '../serve/registry-handler.js';
 import { glassboxHome } from '../store/layout.js';
@@ -38,9 +39,9 @@ export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<De
   // The tour starts this from a key press: opening a store is synchronous file work (and fsyncs
   // on first use). A turn of the event loop first lets the screen draw the step as running, and
   // one after the store opened lets a key through before the build.
-  await turn();
+  await yieldToEventLoop();
   const { store } = await openStore({ root: spec.root ?? defaultDemoRegistryRoot() });
-  await turn();
+  await yieldToEventLoop();
   const demo = await buildDemoImage(store, spec.sources);
   await store.close(); // from here on the store is only read
   const registry = await startRegistryServer({
@@ -50,8 +51,4 @@ export async function startDemoRegistry(spec: DemoRegistrySpec = {}): Promise<De
     ...(spec.onRequest ? { onRequest: spec.onRequest } : {}),
   });
   return { registry, demo, reference: `${registry.address}/demo:latest`, close: () => registry.close() };
-}
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LayerCompression } from '../oci/media-types.js';
+import { createPace } from '../event-loop-pace.js';
 import { decompress, detectCompression } from './compression.js';
 import type { UnpackLimits } from './limits.js';
 import { refuse } from './refusal.js';
@@ -62,7 +63,7 @@ export async function readLayerStream(
   const tarHash = compression === 'none' ? null : createHash('sha256');
   const reader = new TarReader(visitor, limits);
   let bytes = 0;
-  let slice = performance.now();
+  const pace = createPace(SLICE_MS);
   for await (const chunk of output) {
     // Ctrl-C: stop between chunks; the caller removes what was written.
     signal?.throwIfAborted();
@@ -75,11 +76,8 @@ export async function readLayerStream(
     // boundary after a few ms of work, and the loop gets a turn before it goes on.
     let at = 0;
     while (at < chunk.length) {
-      at += reader.feed(at === 0 ? chunk : chunk.subarray(at), slice + SLICE_MS);
-      if (performance.now() - slice > SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
+      at += reader.feed(at === 0 ? chunk : chunk.subarray(at), pace.deadline());
+      await pace.turn();
     }
   }
   reader.finish();

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { createPace, type Pace } from '../../event-loop-pace.js';
 import { shortDigest } from '../../oci/digest.js';
 import { createLayerFs, isOpaqueDir, isWhiteout, lookupLowerView, unpackImage, type LayerResult } from '../../unpack/index.js';
 import type { Kernel } from '../../kernel/types.js';
@@ -94,12 +95,12 @@ async function layerView(
 }
 
 /** What one layer does to the layers below it, `docker diff` style, in name order. */
-async function listChanges(kernel: Kernel, dir: string, below: string[], pace: () => Promise<void>): Promise<Array<{ path: string; change: ChangeKind }>> {
+async function listChanges(kernel: Kernel, dir: string, below: string[], pace: Pace): Promise<Array<{ path: string; change: ChangeKind }>> {
   const fs = createLayerFs(kernel, 'kernel');
   const changes: Array<{ path: string; change: ChangeKind }> = [];
   const walk = async (rel: string): Promise<void> => {
     for (const entry of kernel.readdir(rel === '' ? dir : `${dir}/${rel}`).sort()) {
-      await pace();
+      await pace.turn();
       const path = rel === '' ? entry : `${rel}/${entry}`;
       const stat = kernel.lstat(`${dir}/${path}`);
       if (isWhiteout(stat)) {
@@ -115,14 +116,4 @@ async function listChanges(kernel: Kernel, dir: string, below: string[], pace: (
   };
   await walk('');
   return changes;
-}
-
-/** Call between small pieces of synchronous work: once `budgetMs` passed since the last turn, the event loop gets one. */
-function createPace(budgetMs: number): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < budgetMs) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
 }
