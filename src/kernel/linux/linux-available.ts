@@ -16,13 +16,18 @@ export function effectiveCapabilities(status: string): bigint | undefined {
 }
 
 /**
-Whether the real kernel can be used: Linux, libc loaded through koffi (true once this module
-loaded), and CAP_SYS_ADMIN in the effective set (root has it unless a container dropped it).
+Whether the real kernel can be used: Linux, libc bound through koffi, and CAP_SYS_ADMIN in the
+effective set (root has it unless a container dropped it).
 The doctor shows the reason; the CLI falls back to the simulation with it.
 */
 export function linuxKernelAvailable(): LinuxAvailability {
   if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
-  const euid = libc.geteuid();
+  try {
+    libc.bindLibc();
+  } catch (error) {
+    return { ok: false, reason: `cannot load libc through koffi: ${(error as Error).message}` };
+  }
+  const euid = process.geteuid?.() ?? -1;
   let caps: bigint | undefined;
   try {
     caps = effectiveCapabilities(readFileSync('/proc/self/status', 'utf8'));
