@@ -54,10 +54,11 @@ if (kernelChoice !== 'sim' && kernelChoice !== 'real') fail('--kernel must be si
 // As `glassbox learn` does: React's production build (see src/cli/commands/learn.ts).
 process.env.NODE_ENV ??= 'production';
 const dist = (file) => import(path.join(root, 'dist', file));
-const [{ default: React }, { render }, { App }, { loadLessons }, { createBackend }, { openTourSession }, progress] = await Promise.all([
+const [{ default: React }, { render }, { App }, { TOUR_RENDER_OPTIONS }, { loadLessons }, { createBackend }, { openTourSession }, progress] = await Promise.all([
   import('react'),
   import('ink'),
   dist('tui/App.js'),
+  dist('tui/render-options.js'),
   dist('lessons/load.js'),
   dist('cli/backend.js'),
   dist('tour/session.js'),
@@ -166,7 +167,7 @@ const app = render(
     saveProgress: (value) => progress.saveProgress(value),
     learner: 'bench',
   }),
-  { stdout: terminal, stdin: keyboard, stderr: terminal, exitOnCtrlC: false, patchConsole: false },
+  { ...TOUR_RENDER_OPTIONS, stdout: terminal, stdin: keyboard, stderr: terminal, exitOnCtrlC: false, patchConsole: false },
 );
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -116,7 +116,12 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
   // NODE_ENV says otherwise. It must be set before React loads.
   process.env.NODE_ENV ??= 'production';
   // React, Ink and its layout engine (~50 MB) load only for the full screen, not for a transcript.
-  const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('../../tui/App.js')]);
+  const [{ default: React }, { render }, { App }, { TOUR_RENDER_OPTIONS }] = await Promise.all([
+    import('react'),
+    import('ink'),
+    import('../../tui/App.js'),
+    import('../../tui/render-options.js'),
+  ]);
   // The player saves progress in the background; the last step's save must land before exit.
   const saves = new Set<Promise<unknown>>();
   io.stdout.write(ENTER_ALT_SCREEN);
@@ -141,7 +146,7 @@ export async function runLearn(options: GlobalOptions, rest: string[], io: Io): 
         learner: learnerName(),
       }),
       // Ctrl-C arrives as a key (raw mode): the App tears the lesson down before it exits.
-      { exitOnCtrlC: false },
+      { ...TOUR_RENDER_OPTIONS, exitOnCtrlC: false },
     );
     await app.waitUntilExit();
   } finally {
