@@ -5,6 +5,7 @@ import type { ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { refNameOf } from '../store/index-file.js';
+import { tempName } from '../store/temp-files.js';
 import type { ImageStore } from '../store/store.js';
 import type { DemoPlan, DemoSources } from './demo-plan.js';
 
@@ -58,12 +59,21 @@ export function readDemoRecord(store: ImageStore): DemoBuildRecord | null {
   }
 }
 
-/** Temp file and rename: a reader sees the old record or the new. A lost record only means one more build. */
+/**
+Temp file and rename: a reader sees the old record or the new. A lost record only means one more build.
+The temp file is written in the store's tmp directory under a writer-stamped name, so that one left by
+a crash is removed when the store next opens (temp-files.ts removeAbandoned).
+*/
 export async function writeDemoRecord(store: ImageStore, record: DemoBuildRecord): Promise<void> {
   const file = path.join(store.paths.privateDir, RECORD_FILE);
-  const temp = `${file}.${process.pid}.${Date.now()}`;
-  await fs.promises.writeFile(temp, `${JSON.stringify(record)}\n`);
-  await fs.promises.rename(temp, file);
+  const temp = path.join(store.paths.tmpDir, tempName('.json'));
+  try {
+    await fs.promises.writeFile(temp, `${JSON.stringify(record)}\n`);
+    await fs.promises.rename(temp, file);
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true });
+    throw error;
+  }
 }
 
 export interface StoredDemo {

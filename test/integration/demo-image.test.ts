@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildDemoImage } from '../../src/demo/build-demo.js';
+import { readDemoRecord, writeDemoRecord } from '../../src/demo/demo-cache.js';
 import { startDemoRegistry } from '../../src/demo/demo-registry.js';
 import { DEMO_REFERENCE, findDemoSources, isStaticExecutable } from '../../src/demo/demo-plan.js';
 import { pullImage } from '../../src/pull/pull-image.js';
@@ -98,6 +99,7 @@ describe('the demo image', () => {
     const record = path.join(store.paths.privateDir, 'demo-build.json');
     const recorded = fs.readFileSync(record, 'utf8');
     expect(JSON.parse(recorded)).toEqual({ fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/), manifest: first.manifest.digest });
+    expect(fs.readdirSync(store.paths.tmpDir)).toEqual([]);
 
     const blobs = (): string[] => fs.readdirSync(store.paths.sha256Dir).map((name) => `${name} ${fs.statSync(path.join(store.paths.sha256Dir, name)).mtimeMs}`).sort();
     const before = blobs();
@@ -121,6 +123,22 @@ describe('the demo image', () => {
     expect(store.resolveImage(DEMO_REFERENCE).manifestDescriptor.digest).toBe(first.manifest.digest);
     await store.close();
     expect(await expectValidStore(store.root)).toEqual([DEMO_REFERENCE]);
+
+    // A record's temp file left by a writer that died (pid above any pid_max) goes when the store opens.
+    const crashed = path.join(store.paths.tmpDir, '4194305-1-0123456789ab.json');
+    fs.writeFileSync(crashed, '{"fingerprint":');
+    const reopened = (await openStore({ root: store.root })).store;
+    expect(fs.existsSync(crashed)).toBe(false);
+    expect(readDemoRecord(reopened)).toEqual(JSON.parse(fs.readFileSync(record, 'utf8')));
+    // A write that fails at the rename (the record's name taken by a directory) leaves no temp file.
+    fs.rmSync(record);
+    fs.mkdirSync(record);
+    fs.writeFileSync(path.join(record, 'x'), '');
+    await expect(writeDemoRecord(reopened, { fingerprint: 'f', manifest: first.manifest.digest })).rejects.toThrow();
+    expect(fs.readdirSync(reopened.paths.tmpDir)).toEqual([]);
+    expect(fs.readdirSync(reopened.paths.privateDir).filter((name) => name.startsWith('demo-build'))).toEqual(['demo-build.json']);
+    fs.rmSync(record, { recursive: true });
+    await reopened.close();
   });
 
   it.runIf(hasTool('umoci'))('unpacks with the file deleted and the directory replaced', async () => {
