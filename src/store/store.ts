@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { GlassboxError } from '../errors.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { shortDigest, validateDigest } from '../oci/digest.js';
@@ -14,7 +15,7 @@ import { findEntries, readManifestBlob, resolveEntry, type ResolvedImage } from 
 import { removeImageRefs, type ImageUsers, type RemoveImageResult } from './remove-image.js';
 import { layoutEntryFor } from './oci-entry.js';
 import { putRef, recordToEntry } from './refs.js';
-import { fsyncDir, removeAbandoned, writeFileAtomic } from './temp-files.js';
+import { fsyncDir, isAbandoned, removeAbandoned, writeFileAtomic } from './temp-files.js';
 
 /**
 The image store: an OCI image layout plus the rules that keep it valid while several
@@ -212,9 +213,27 @@ export async function openStore(options: StoreOptions = {}): Promise<OpenStoreRe
       if (!fs.existsSync(paths.indexFile)) writeLayoutIndex(paths, emptyIndex());
     });
   }
-  const cleaned = [...removeAbandoned(paths.tmpDir), ...removeAbandoned(paths.leasesDir), ...removeAbandonedLockTemps(paths)];
+  const cleaned = [
+    ...removeAbandoned(paths.tmpDir),
+    ...removeAbandoned(paths.leasesDir),
+    ...removeAbandonedLockTemps(paths),
+    ...removeAbandonedRootTemps(paths),
+  ];
   fsyncDir(paths.root);
   return { store, cleaned };
+}
+
+// writeFileAtomic writes `.index.json.<temp name>` (or `.oci-layout.…`) beside the file it replaces. Only
+// those two names: the root is the layout others read, and nothing else of ours is written there.
+function removeAbandonedRootTemps(paths: StorePaths): string[] {
+  const prefixes = [paths.indexFile, paths.layoutFile].map((file) => `.${path.basename(file)}.`);
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(paths.root)) {
+    if (!prefixes.some((prefix) => name.startsWith(prefix)) || !isAbandoned(name)) continue;
+    fs.rmSync(path.join(paths.root, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 // acquireLock writes `lock.<pid>.<nonce>` before linking it; a crash in between leaves one.

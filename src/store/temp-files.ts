@@ -5,11 +5,12 @@ import { isProcessAlive, ownIdentity } from './process-alive.js';
 
 /**
 Names of unfinished files carry their writer's pid and start time:
-`<pid>-<starttime>-<random>`. A crash or Ctrl-C can leave one behind; the next
-`openStore` removes those whose writer is gone, and never a file another live
-glassbox is still writing (two pulls at once share the tmp directory).
+`<pid>-<starttime>-<random>`, or `.<file>.<pid>-<starttime>-<random>` beside the file that
+writeFileAtomic replaces. A crash or Ctrl-C can leave one behind; the next `openStore` removes
+those whose writer is gone, and never a file another live glassbox is still writing (two pulls
+at once share the tmp directory).
 */
-const TEMP_NAME = /^(\d+)-(\d*)-[0-9a-f]+(\.[a-z]+)?$/;
+const TEMP_NAME = /^(?:\.[^/]+?\.)?(\d+)-(\d*)-[0-9a-f]+(\.[a-z]+)?$/;
 
 export function tempName(suffix = ''): string {
   const me = ownIdentity();

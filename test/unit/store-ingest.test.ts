@@ -157,4 +157,16 @@ describe('opening a store after a crash', () => {
     expect(cleaned.sort()).toEqual([path.basename(deadFile), path.basename(liveWrongStart)].sort());
     expect(listFiles(store.paths.tmpDir)).toEqual([path.basename(liveFile)]);
   });
+
+  it("removes a dead writer's temp copy of index.json or oci-layout beside the real one", async () => {
+    const store = await scratch();
+    const dead = spawnSync('true').pid!;
+    const deadIndex = path.join(store.root, `.index.json.${dead}-1-abcdef012345`);
+    const liveIndex = path.join(store.root, `.index.json.${tempName()}`);
+    for (const file of [deadIndex, liveIndex]) fs.writeFileSync(file, '{"partial');
+    const { cleaned } = await openStore({ root: store.root });
+    expect(cleaned).toEqual([path.basename(deadIndex)]);
+    expect(fs.existsSync(liveIndex)).toBe(true);
+    expect(JSON.parse(fs.readFileSync(store.paths.indexFile, 'utf8'))).toMatchObject({ schemaVersion: 2 });
+  });
 });
