@@ -19,8 +19,13 @@ export function makeScratchDir(label: string): ScratchDir {
 
 export async function openScratchStore(label: string, options: Omit<StoreOptions, 'root'> = {}): Promise<{ dir: ScratchDir; store: ImageStore }> {
   const dir = makeScratchDir(label);
-  const { store } = await openStore({ ...options, root: path.join(dir.path, 'store') });
-  return { dir, store };
+  try {
+    const { store } = await openStore({ ...options, root: path.join(dir.path, 'store') });
+    return { dir, store };
+  } catch (error) {
+    dir.remove(); // the caller never gets the dir to remove when opening fails
+    throw error;
+  }
 }
 
 export function fileEntry(name: string, content: string | Uint8Array, mode = 0o644): TarEntrySpec {
