@@ -5,7 +5,7 @@ import type { ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { refNameOf } from '../store/index-file.js';
-import { tempName } from '../store/temp-files.js';
+import { writeFileAtomic } from '../store/temp-files.js';
 import type { ImageStore } from '../store/store.js';
 import type { DemoPlan, DemoSources } from './demo-plan.js';
 
@@ -60,20 +60,11 @@ export function readDemoRecord(store: ImageStore): DemoBuildRecord | null {
 }
 
 /**
-Temp file and rename: a reader sees the old record or the new. A lost record only means one more build.
-The temp file is written in the store's tmp directory under a writer-stamped name, so that one left by
-a crash is removed when the store next opens (temp-files.ts removeAbandoned).
+Atomic (writeFileAtomic): a reader sees the old record or the new; a lost record only means one more
+build. Its temp file goes in the store's tmp directory, which openStore cleans after a crash.
 */
 export async function writeDemoRecord(store: ImageStore, record: DemoBuildRecord): Promise<void> {
-  const file = path.join(store.paths.privateDir, RECORD_FILE);
-  const temp = path.join(store.paths.tmpDir, tempName('.json'));
-  try {
-    await fs.promises.writeFile(temp, `${JSON.stringify(record)}\n`);
-    await fs.promises.rename(temp, file);
-  } catch (error) {
-    await fs.promises.rm(temp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path.join(store.paths.privateDir, RECORD_FILE), `${JSON.stringify(record)}\n`, { tempDir: store.paths.tmpDir });
 }
 
 export interface StoredDemo {

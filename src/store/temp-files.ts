@@ -42,12 +42,14 @@ export function removeAbandoned(dir: string): string[] {
 }
 
 /**
-Writes a small file atomically: temp file in the same directory, fsync, rename, fsync the
-directory. A reader sees the old content or the new, never a torn one.
+Writes a small file atomically: temp file, fsync, rename, fsync the directory. A reader sees the
+old content or the new, never a torn one. The temp file is `.<name>.<temp name>` beside the file,
+or a temp name in `tempDir` (on the same filesystem: the store's tmp directory, which openStore
+cleans after a crash).
 */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${tempName()}`);
-  const fd = fs.openSync(temp, 'wx', mode);
+export function writeFileAtomic(file: string, data: string | Uint8Array, options: { tempDir?: string } = {}): void {
+  const temp = options.tempDir === undefined ? path.join(path.dirname(file), `.${path.basename(file)}.${tempName()}`) : path.join(options.tempDir, tempName());
+  const fd = fs.openSync(temp, 'wx', 0o644);
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);

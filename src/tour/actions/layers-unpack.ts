@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createPace, type Pace } from '../../event-loop-pace.js';
 import { shortDigest } from '../../oci/digest.js';
-import { createLayerFs, isOpaqueDir, isWhiteout, lookupLowerView, unpackImage, type LayerResult } from '../../unpack/index.js';
+import { createLayerFs, isOpaqueDir, isWhiteout, lookupLowerView, unpackImage, type LayerFs, type LayerResult } from '../../unpack/index.js';
 import type { Kernel } from '../../kernel/types.js';
 import type { ChangeKind, LayerView, TourContext } from '../types.js';
 import { defineAction, planned } from './define.js';
@@ -74,10 +74,11 @@ async function layerView(
 ): Promise<LayerView> {
   const withLayer = history.filter((entry) => entry.empty_layer !== true);
   const pace = createPace(PACE_MS);
+  const fs = createLayerFs(kernel, 'kernel');
   const views: LayerView['layers'] = [];
   for (const [index, layer] of layers.entries()) {
     const below = layers.slice(0, index).map((l) => l.dir).reverse();
-    const changes = await listChanges(kernel, layer.dir, below, pace);
+    const changes = await listChanges(kernel, fs, layer.dir, below, pace);
     const createdBy = withLayer[index]?.created_by;
     views.push({
       digest: descriptors[index]?.digest ?? layer.info.digest,
@@ -95,8 +96,7 @@ async function layerView(
 }
 
 /** What one layer does to the layers below it, `docker diff` style, in name order. */
-async function listChanges(kernel: Kernel, dir: string, below: string[], pace: Pace): Promise<Array<{ path: string; change: ChangeKind }>> {
-  const fs = createLayerFs(kernel, 'kernel');
+async function listChanges(kernel: Kernel, fs: LayerFs, dir: string, below: string[], pace: Pace): Promise<Array<{ path: string; change: ChangeKind }>> {
   const changes: Array<{ path: string; change: ChangeKind }> = [];
   const walk = async (rel: string): Promise<void> => {
     for (const entry of kernel.readdir(rel === '' ? dir : `${dir}/${rel}`).sort()) {
