@@ -1,12 +1,13 @@
 // Builds the CLI's bundle (part of npm run build, after tsc): dist/ from dist/cli/main.js in one
 // CommonJS script (esbuild), dist/bundle/glassbox.cjs, and its entry dist/bundle/main.cjs, which
-// turns on V8's code cache on disk before loading it. bin/glassbox starts every command but the
+// loads it from V8 bytecode cached per command (scripts/bundle-entry.cjs). bin/glassbox starts every command but the
 // tour from the bundle: Node then reads one file, from bytecode, instead of finding, reading and
 // linking ~60 ES modules (measured: `glassbox ps` ~95 -> ~65 ms, `run --rm` ~20 ms less).
 // Packages (koffi, tar-stream, undici) stay outside it and load from node_modules as before.
 // The tour (learn) keeps the ES modules: Ink is an ES module with top-level await, which
 // require() cannot load. When the bundle cannot be built, the build says why and goes on:
 // bin/glassbox then loads the modules.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,11 @@ try {
     format: 'cjs',
     target: 'node22',
     packages: 'external',
+    // No comments nor indentation: a third less to read on every command, and the bundle stays
+    // ASCII (comments are where non-ASCII text was), which V8 keeps one byte per character.
+    // Names are kept, for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // A CommonJS script has no import.meta: every module that asks for its URL (to find the
     // package root) gets the bundle's, which sits below the same root.
     define: { 'import.meta.url': '__glassboxBundleUrl' },
@@ -49,14 +55,11 @@ try {
 } catch (error) {
   skip(`bundling failed: ${error.message}`);
 }
-fs.writeFileSync(
-  entry,
-  [
-    '// Made by scripts/build-bundle.mjs: the code cache first (Node >= 22.1), so that the bundle',
-    '// loads from bytecode; the cache lives in the temp directory, as for the ES modules.',
-    "'use strict';",
-    "require('node:module').enableCompileCache?.();",
-    "require('./glassbox.cjs');",
-    '',
-  ].join('\n'),
-);
+const nonAscii = fs.readFileSync(bundle).findIndex((byte) => byte > 0x7f);
+if (nonAscii !== -1) skip(`the bundle has a non-ASCII byte at offset ${nonAscii}: write it as an escape in the source`);
+// The entry loads the bundle from per-command bytecode (scripts/bundle-entry.cjs says why); its
+// cache files are named after the bundle's content, so a new bundle never meets an old cache.
+const buildId = createHash('sha256').update(fs.readFileSync(bundle)).digest('hex').slice(0, 16);
+const template = fs.readFileSync(path.join(root, 'scripts', 'bundle-entry.cjs'), 'utf8');
+if (!template.includes('__GLASSBOX_BUILD_ID__')) skip('scripts/bundle-entry.cjs lost its BUILD_ID placeholder');
+fs.writeFileSync(entry, template.replace('__GLASSBOX_BUILD_ID__', buildId));

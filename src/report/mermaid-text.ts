@@ -38,7 +38,8 @@ export function escapeLabelLine(text: string, max: number = LABEL_MAX): string {
   let out = '';
   for (const char of shortenMiddle(flat, max)) out += LOOKALIKE[char] ?? char;
   // The other half of the placeholder (`¶ß` becomes `;`): a zero-width space splits the pair.
-  return out.replace(/¶(?=ß)/g, '¶\u200b');
+  // (Escapes, not the characters: the CLI bundle must stay ASCII, scripts/build-bundle.mjs.)
+  return out.replace(/\u00b6(?=\u00df)/g, '\u00b6\u200b');
 }
 
 /** A whole label: lines made inert one by one, joined with mermaid's own line break, in quotes. */

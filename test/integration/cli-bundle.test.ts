@@ -110,3 +110,65 @@ describe('the bundle behaves as the modules do', () => {
     }
   });
 });
+
+describe("the bundle's entry keeps V8 bytecode per command (scripts/bundle-entry.cjs)", () => {
+  const built = fs.existsSync(path.join(root, 'dist', 'bundle', 'main.cjs'));
+  const node = fs.existsSync(path.join(root, 'node_modules', '.bin', 'node')) ? path.join(root, 'node_modules', '.bin', 'node') : process.execPath;
+
+  /** A package with a copy of the built bundle and its entry; the code cache goes beside them. */
+  function bundleCopy(): { dir: string; cacheDir: string; run: (args: string[]) => number | null } {
+    if (!built) throw new Error('dist/ is missing: run npm run build first');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-code-cache-'));
+    scratch.push(dir);
+    fs.mkdirSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
+    for (const file of ['main.cjs', 'glassbox.cjs']) fs.copyFileSync(path.join(root, 'dist', 'bundle', file), path.join(dir, 'dist', 'bundle', file));
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+    const run = (args: string[]): number | null =>
+      spawnSync(node, [path.join(dir, 'dist', 'bundle', 'main.cjs'), ...args], { encoding: 'utf8', env: { ...process.env, GLASSBOX_HOME: path.join(dir, 'home') } }).status;
+    return { dir, cacheDir: path.join(dir, 'dist', 'bundle', 'code-cache'), run };
+  }
+  const cacheFiles = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+
+  it('writes one cache per command after it worked, then loads it instead of writing it again', () => {
+    const { cacheDir, run } = bundleCopy();
+    expect(run(['version'])).toBe(0);
+    const [versionCache, ...others] = cacheFiles(cacheDir);
+    expect(others).toEqual([]);
+    expect(versionCache).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-version\\.v8$`));
+    const first = fs.statSync(path.join(cacheDir, versionCache!));
+    expect(first.size).toBeGreaterThan(10_000);
+    // Accepted by V8 on the next run: not written again.
+    expect(run(['version'])).toBe(0);
+    expect(fs.statSync(path.join(cacheDir, versionCache!)).ino).toBe(first.ino);
+    // A failed command (an unknown one here) leaves no cache of its own.
+    expect(run(['nosuch'])).toBe(2);
+    expect(run(['--lang', 'ko', '--json', 'images'])).toBe(0);
+    expect(cacheFiles(cacheDir).map((file) => file.replace(/^.*-/, ''))).toEqual(['images.v8', 'version.v8']);
+    // No temp file is left behind.
+    expect(cacheFiles(cacheDir).some((file) => file.endsWith('.tmp'))).toBe(false);
+  });
+
+  it('replaces a cache V8 refuses, and a new build never reads an old build cache', () => {
+    const { dir, cacheDir, run } = bundleCopy();
+    expect(run(['version'])).toBe(0);
+    const [cache] = cacheFiles(cacheDir);
+    fs.writeFileSync(path.join(cacheDir, cache!), Buffer.alloc(4096, 7));
+    expect(run(['version'])).toBe(0);
+    expect(fs.readFileSync(path.join(cacheDir, cache!)).equals(Buffer.alloc(4096, 7))).toBe(false);
+    // Another bundle (its BUILD_ID is its content hash) gets a file of its own.
+    const entry = path.join(dir, 'dist', 'bundle', 'main.cjs');
+    fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace(/const BUILD_ID = '[0-9a-f]{16}'/, "const BUILD_ID = '0123456789abcdef'"));
+    expect(run(['version'])).toBe(0);
+    expect(cacheFiles(cacheDir)).toHaveLength(2);
+    expect(cacheFiles(cacheDir)).toContain(`0123456789abcdef-${process.version}-${process.arch}-version.v8`);
+  });
+
+  it('runs without a cache where none can be written', () => {
+    const { cacheDir, run } = bundleCopy();
+    // A file where the directory would go: mkdir fails, the command does not.
+    fs.writeFileSync(cacheDir, '');
+    expect(run(['version'])).toBe(0);
+    expect(fs.statSync(cacheDir).isFile()).toBe(true);
+    expect(fs.readdirSync(path.dirname(cacheDir)).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+  });
+});
