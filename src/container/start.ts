@@ -5,7 +5,7 @@ import { detectCgroupLayout } from '../observe/cgroup-layout.js';
 import { applyOverlay } from '../rootfs/overlay-apply.js';
 import { readStartTime, type ProcessIdentity } from '../store/process-alive.js';
 import { planCgroups } from './cgroup-plan.js';
-import { applyCgroups, placeInCgroups, readCgroupOutcome, type CgroupOutcome } from './cgroups.js';
+import { applyCgroups, placeInCgroups, readCgroupOutcome, warmCgroupMove, type CgroupOutcome } from './cgroups.js';
 import { resolveUserName } from './image-spec.js';
 import type { LaunchedContainer, LaunchOptions, LaunchResult } from './launch.js';
 import { realLauncher, type ContainerLauncher } from './launcher.js';
@@ -88,6 +88,7 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     updateState(state, { cgroups }, root);
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
+    void warmCgroupMove(kernel, cgroups);
 
     // Only then does gbx-run run in step mode: to hold the child just before its execve.
     const holdBeforeExecve = process.env[PAUSE_ENV] === 'before-execve';
