@@ -54,6 +54,14 @@ function writeCache(file, data) {
 }
 
 const command = commandOf(process.argv.slice(2));
+// V8 refuses a cache made under other flags, and ours is made at exit: a command that sets a V8
+// flag while it runs would never get its cache. Such flags are set here, before the bundle is
+// compiled (the command sets them again, which changes nothing).
+const COMMAND_V8_FLAGS = {
+  // skipWasmTierUp in src/pull/http.ts.
+  pull: ['--liftoff-only'],
+};
+for (const flag of (Object.hasOwn(COMMAND_V8_FLAGS, command) && COMMAND_V8_FLAGS[command]) || []) require('node:v8').setFlagsFromString(flag);
 const cacheFile = command && path.join(cacheDir, `${BUILD_ID}-${process.version}-${process.arch}-${command}.v8`);
 const cachedData = cacheFile && readCache(cacheFile);
 // latin1: the build checked that the bundle is ASCII, and this is the cheapest way to read it.

@@ -4,7 +4,7 @@ what the user sees: plain lines, a redrawn terminal, --quiet, --json, and Ctrl-C
 */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -174,6 +174,36 @@ describeWithRegistry('glassbox pull (the command)', 'none', () => {
     expect(inspect('oci').Layers).toEqual(fixtures.oci.layers.map((l) => l.descriptor.digest));
     expect(inspect('docker').Layers).toEqual(fixtures.docker.layers.map((l) => l.descriptor.digest));
     expect(inspect('multi')).toMatchObject({ Architecture: 'arm64', Layers: fixtures.multi.arm64.layers.map((l) => l.descriptor.digest) });
+  });
+
+  it('from the CLI bundle, reads its bytecode cache on the next pull instead of writing it again', () => {
+    // pull sets a V8 flag (skipWasmTierUp); V8 refuses a cache made under other flags, so the
+    // bundle's entry sets it before it compiles (scripts/bundle-entry.cjs).
+    const repoRoot = join(import.meta.dirname, '..', '..');
+    const bundleDir = join(repoRoot, 'dist', 'bundle');
+    if (!existsSync(join(bundleDir, 'main.cjs'))) throw new Error('no CLI bundle: run npm run build first');
+    const dir = mkdtempSync(join(tmpdir(), 'glassbox-pull-bundle-'));
+    try {
+      mkdirSync(join(dir, 'dist', 'bundle'), { recursive: true });
+      for (const file of ['main.cjs', 'glassbox.cjs']) copyFileSync(join(bundleDir, file), join(dir, 'dist', 'bundle', file));
+      copyFileSync(join(repoRoot, 'package.json'), join(dir, 'package.json'));
+      symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+      const node = existsSync(join(repoRoot, 'node_modules', '.bin', 'node')) ? join(repoRoot, 'node_modules', '.bin', 'node') : process.execPath;
+      const cacheDir = join(dir, 'dist', 'bundle', 'code-cache');
+      const pullOnce = (): void => {
+        const result = spawnSync(node, [join(dir, 'dist', 'bundle', 'main.cjs'), 'pull', '-q', ref('oci')], { encoding: 'utf8', env: { ...process.env, GLASSBOX_HOME: join(dir, 'home') } });
+        expect(result.status, result.stderr).toBe(0);
+      };
+      pullOnce();
+      const [cache, ...others] = readdirSync(cacheDir);
+      expect(others).toEqual([]);
+      expect(cache).toMatch(/-pull\.v8$/);
+      const first = statSync(join(cacheDir, cache!)).ino;
+      pullOnce();
+      expect(statSync(join(cacheDir, cache!)).ino).toBe(first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is wired into the CLI as `glassbox pull`', async () => {
