@@ -12,6 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// See the __toESM note below the build.
+const NODE_BUILTIN_HELPER =
+  'var __glassboxBuiltins = new Map(), __glassboxBuiltin = (mod) => { let view = __glassboxBuiltins.get(mod);' +
+  ' if (view === undefined) __glassboxBuiltins.set(mod, (view = Object.create(mod, { default: { value: mod, enumerable: true } }))); return view; };';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist', 'bundle');
 const bundle = path.join(outDir, 'glassbox.cjs');
@@ -49,12 +53,17 @@ try {
     // A CommonJS script has no import.meta: every module that asks for its URL (to find the
     // package root) gets the bundle's, which sits below the same root.
     define: { 'import.meta.url': '__glassboxBundleUrl' },
-    banner: { js: "var __glassboxBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: `var __glassboxBundleUrl = require('node:url').pathToFileURL(__filename).href;\n${NODE_BUILTIN_HELPER}` },
     logLevel: 'warning',
   });
 } catch (error) {
   skip(`bundling failed: ${error.message}`);
 }
+// esbuild turns each `import fs from 'node:fs'` into __toESM(require("node:fs"), 1): a new object
+// with a getter for every export of the module, per importing module (fs ~100 of them, in ~50
+// modules). One shared view per builtin does the same job: its default is the module, and its
+// prototype gives the named exports. Where esbuild writes something else, it is left as it is.
+fs.writeFileSync(bundle, fs.readFileSync(bundle, 'utf8').replace(/__toESM\((require\("node:[a-z0-9_/]+"\)),1\)/g, '__glassboxBuiltin($1)'));
 const nonAscii = fs.readFileSync(bundle).findIndex((byte) => byte > 0x7f);
 if (nonAscii !== -1) skip(`the bundle has a non-ASCII byte at offset ${nonAscii}: write it as an escape in the source`);
 // The entry loads the bundle from per-command bytecode (scripts/bundle-entry.cjs says why); its
