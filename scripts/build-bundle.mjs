@@ -12,6 +12,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Every package import stays a require() at run time, except those whose path matches `inside`. */
+function externalPackagesBut(inside) {
+  return {
+    name: 'external-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => (inside.test(args.path) ? undefined : { path: args.path, external: true }));
+    },
+  };
+}
+
 // See the __toESM note below the build.
 const NODE_BUILTIN_HELPER =
   'var __glassboxBuiltins = new Map(), __glassboxBuiltin = (mod) => { let view = __glassboxBuiltins.get(mod);' +
@@ -44,15 +54,19 @@ try {
     platform: 'node',
     format: 'cjs',
     target: 'node22',
-    packages: 'external',
+    // Packages load from node_modules, except the two undici modules `pull` uses (src/pull/http.ts,
+    // loadUndici): built in, they load from the bundle's bytecode cache with the rest of `pull`.
+    plugins: [externalPackagesBut(/^undici\/lib\//)],
+    define: { 'import.meta.url': '__glassboxBundleUrl', __glassboxBundleRequire: 'require' },
     // No comments nor indentation: a third less to read on every command, and the bundle stays
     // ASCII (comments are where non-ASCII text was), which V8 keeps one byte per character.
     // Names are kept, for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
+    // The licence notices of what is built in (undici's) go beside it, in glassbox.cjs.LEGAL.txt.
+    legalComments: 'external',
     // A CommonJS script has no import.meta: every module that asks for its URL (to find the
     // package root) gets the bundle's, which sits below the same root.
-    define: { 'import.meta.url': '__glassboxBundleUrl' },
     banner: { js: `var __glassboxBundleUrl = require('node:url').pathToFileURL(__filename).href;\n${NODE_BUILTIN_HELPER}` },
     logLevel: 'warning',
   });

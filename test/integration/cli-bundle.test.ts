@@ -4,8 +4,10 @@ falls back to the ES modules when the bundle is missing, older than the build, o
 The routing is checked on a copy of the launcher in a scratch package whose "node" prints what
 it was asked to run; the bundle itself is checked against the modules, command for command.
 */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -170,5 +172,31 @@ describe("the bundle's entry keeps V8 bytecode per command (scripts/bundle-entry
     expect(run(['version'])).toBe(0);
     expect(fs.statSync(cacheDir).isFile()).toBe(true);
     expect(fs.readdirSync(path.dirname(cacheDir)).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it("carries undici's modules for pull: a copy without node_modules still talks to a registry", async () => {
+    const { dir } = bundleCopy();
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/v2/') res.writeHead(200, { 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const ref = `127.0.0.1:${(server.address() as AddressInfo).port}/nothing/here:v1`;
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(node, [path.join(dir, 'dist', 'bundle', 'main.cjs'), 'pull', ref], { env: { ...process.env, GLASSBOX_HOME: path.join(dir, 'home') } }, (_error, _stdout, stderr) =>
+          resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      expect(result.stderr).not.toMatch(/cannot find module/i);
+      expect(result.stderr).toMatch(/manifest unknown|not found/i);
+      expect(result.code).not.toBe(0);
+      expect(seen).toContain('GET /v2/');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
