@@ -21,6 +21,8 @@ const { createRequire } = require('node:module');
 
 const BUILD_ID = '__GLASSBOX_BUILD_ID__';
 const bundle = path.join(__dirname, 'glassbox.cjs');
+// What undoes a flag a command may set while it runs: --liftoff-only also turned the two tier-ups off.
+const LATE_V8_FLAGS_OFF = ['--no-liftoff-only', '--wasm-tier-up', '--wasm-dynamic-tiering'];
 const cacheDir = path.join(__dirname, 'code-cache');
 
 /** The command word (`run`, `ps`...), past the global options that take a value. */
@@ -54,14 +56,6 @@ function writeCache(file, data) {
 }
 
 const command = commandOf(process.argv.slice(2));
-// V8 refuses a cache made under other flags, and ours is made at exit: a command that sets a V8
-// flag while it runs would never get its cache. Such flags are set here, before the bundle is
-// compiled (the command sets them again, which changes nothing).
-const COMMAND_V8_FLAGS = {
-  // skipWasmTierUp in src/pull/http.ts.
-  pull: ['--liftoff-only'],
-};
-for (const flag of (Object.hasOwn(COMMAND_V8_FLAGS, command) && COMMAND_V8_FLAGS[command]) || []) require('node:v8').setFlagsFromString(flag);
 const cacheFile = command && path.join(cacheDir, `${BUILD_ID}-${process.version}-${process.arch}-${command}.v8`);
 const cachedData = cacheFile && readCache(cacheFile);
 // latin1: the build checked that the bundle is ASCII, and this is the cheapest way to read it.
@@ -74,7 +68,12 @@ const script = new vm.Script(`(function (exports, require, module, __filename, _
 if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
   // Only after a command that worked: a typo or a failure would cache the wrong functions.
   process.once('exit', (code) => {
-    if (code === 0) writeCache(cacheFile, script.createCachedData());
+    if (code !== 0) return;
+    // V8 stamps a cache with the flags of the moment it is made, and refuses it under others. A
+    // command may have turned a flag on as it ran (pull: skipWasmTierUp in src/pull/http.ts),
+    // which the next run starts without: turned back off first, or the cache would never be used.
+    for (const flag of LATE_V8_FLAGS_OFF) require('node:v8').setFlagsFromString(flag);
+    writeCache(cacheFile, script.createCachedData());
   });
 }
 const bundleModule = { exports: {} };

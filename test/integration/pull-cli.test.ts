@@ -177,8 +177,9 @@ describeWithRegistry('glassbox pull (the command)', 'none', () => {
   });
 
   it('from the CLI bundle, reads its bytecode cache on the next pull instead of writing it again', () => {
-    // pull sets a V8 flag (skipWasmTierUp); V8 refuses a cache made under other flags, so the
-    // bundle's entry sets it before it compiles (scripts/bundle-entry.cjs).
+    // pull turns a V8 flag on as it runs (skipWasmTierUp), and V8 refuses a cache made under other
+    // flags than the next run starts with: the bundle's entry turns it off before it takes the
+    // cache at exit (scripts/bundle-entry.cjs).
     const repoRoot = join(import.meta.dirname, '..', '..');
     const bundleDir = join(repoRoot, 'dist', 'bundle');
     if (!existsSync(join(bundleDir, 'main.cjs'))) throw new Error('no CLI bundle: run npm run build first');
