@@ -82,18 +82,26 @@ export interface HttpRequest {
 }
 
 /**
-For a process that exists to pull (the `pull` command), before its first connection.
+For a process that exists to pull (the `pull` command): its next request turns V8's flag on.
 undici parses HTTP with llhttp compiled to WebAssembly, whose core is one large state-machine
 function. V8 runs it as baseline (Liftoff) code at once and then recompiles it with its
 optimizing compiler in the background: ~100 ms of CPU in every process (measured on a pull
 of 8 MB and of 100 MB), more than the faster code gives back, since the parser only steps over
-body bytes once per 64 KiB read. V8 reads the flag when it compiles a module, and it is
-process-wide: call it only where nothing else runs hot WebAssembly. Call it late, once the
-modules the process needs are loaded: with any V8 flag changed, V8 refuses the code cache Node
-keeps for its own modules, and each one required afterwards compiles from source (measured:
-node:crypto 4 -> 11 ms, node:http2 6 -> 20 ms).
+body bytes once per 64 KiB read. V8 reads the flag when it compiles a module (undici compiles
+llhttp on its first connection), and it is process-wide: ask for it only where nothing else runs
+hot WebAssembly. It is set as late as it can be, at the first request: with any V8 flag changed,
+V8 refuses the code cache Node keeps for its own modules, and each one loaded afterwards compiles
+from source (measured: node:crypto 4 -> 11 ms, node:http2 6 -> 20 ms).
 */
 export function skipWasmTierUp(): void {
+  tierUpSkipAsked = true;
+}
+
+let tierUpSkipAsked = false;
+
+function applyTierUpSkip(): void {
+  if (!tierUpSkipAsked) return;
+  tierUpSkipAsked = false;
   v8.setFlagsFromString('--liftoff-only');
 }
 
@@ -121,6 +129,7 @@ export class HttpTransport {
   }
 
   async request(url: URL, init: HttpRequest = {}): Promise<HttpResponse> {
+    applyTierUpSkip();
     const response = await this.send.call(this.agent, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { GlassboxError } from '../../errors.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
-import { loadUndici, skipWasmTierUp } from '../../pull/http.js';
+import { skipWasmTierUp } from '../../pull/http.js';
 // pull-image.js itself, not pull/index.js (which also loads the in-memory sink); the progress
 // view is loaded only when there is progress to show (not for -q or --json).
 import type { PullEvent } from '../../pull/pull-events.js';
@@ -57,9 +57,7 @@ export async function runPull(options: GlobalOptions, args: string[], io: Io, de
   const progress = json || values.quiet ? undefined : new (await import('../../pull/progress-view.js')).PullProgress();
   const display = json ? jsonDisplay(io) : progress === undefined ? undefined : io.stdout.isTTY ? ttyDisplay(io, progress) : plainDisplay(io, progress);
 
-  // This process only pulls: see skipWasmTierUp (~100 ms of CPU less per pull). undici first:
-  // once a V8 flag has changed, the Node builtins it loads (http, http2...) compile from source.
-  loadUndici();
+  // This process only pulls: see skipWasmTierUp (~100 ms of CPU less per pull).
   skipWasmTierUp();
   const { store } = await (deps.openSink ?? openStore)();
   const abort = new AbortController();
