@@ -1,7 +1,8 @@
 /** The transport's start-up choices: only the parts of undici it uses, and its parser kept at baseline code. */
 import http from 'node:http';
+import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HttpTransport, loadUndici, skipWasmTierUp } from '../../src/pull/http.js';
 
 const servers: http.Server[] = [];
@@ -25,7 +26,11 @@ describe('loadUndici', () => {
 
 describe('skipWasmTierUp', () => {
   it('leaves a transport that still parses responses (llhttp compiled with baseline code only)', async () => {
+    // The flag is set by the next request, not at once: a V8 flag change costs every Node builtin
+    // loaded after it its code cache, so it waits until just before llhttp is compiled.
+    const setFlags = vi.spyOn(v8, 'setFlagsFromString');
     skipWasmTierUp();
+    expect(setFlags).not.toHaveBeenCalled();
     const body = Buffer.alloc(300_000, 7);
     const server = http.createServer((_req, res) => res.writeHead(200, { 'x-test': 'yes' }).end(body));
     servers.push(server);
@@ -35,11 +40,15 @@ describe('skipWasmTierUp', () => {
     try {
       const response = await transport.request(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`));
       expect(response.status).toBe(200);
+      expect(setFlags.mock.calls).toEqual([['--liftoff-only']]);
+      await transport.request(new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/y`)).then((again) => again.body.dump());
+      expect(setFlags).toHaveBeenCalledTimes(1);
       expect(response.headers['x-test']).toBe('yes');
       let length = 0;
       for await (const chunk of response.body) length += (chunk as Buffer).length;
       expect(length).toBe(body.length);
     } finally {
+      setFlags.mockRestore();
       await transport.close();
     }
   });
