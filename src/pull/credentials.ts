@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -90,8 +89,10 @@ function inlineCredentials(entry: NonNullable<DockerConfig['auths']>[string], ke
 }
 
 /** Runs `docker-credential-<helper> get` with the server on stdin. "not found" is no credentials, not an error. */
-function runHelper(helper: string, serverName: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
+async function runHelper(helper: string, serverName: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
   const program = `docker-credential-${helper}`;
+  // Loaded only here: most pulls have no credential helper, and each builtin is start-up time.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = execFile(program, ['get'], { env, timeout: 30_000, maxBuffer: 1024 * 1024 }, (error, stdout) => {
       if (error) {
