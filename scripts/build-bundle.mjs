@@ -1,9 +1,10 @@
 // Builds the CLI's bundle (part of npm run build, after tsc): dist/ from dist/cli/main.js in one
 // CommonJS script (esbuild), dist/bundle/glassbox.cjs, and its entry dist/bundle/main.cjs, which
-// loads it from V8 bytecode cached per command (scripts/bundle-entry.cjs). bin/glassbox starts every command but the
-// tour from the bundle: Node then reads one file, from bytecode, instead of finding, reading and
-// linking ~60 ES modules (measured: `glassbox ps` ~95 -> ~65 ms, `run --rm` ~20 ms less).
-// Packages (koffi, tar-stream, undici) stay outside it and load from node_modules as before.
+// loads it from V8 bytecode cached per command (scripts/bundle-entry.cjs). bin/glassbox starts
+// every command but the tour from the bundle: Node then reads one file, from bytecode, instead of
+// finding, reading and linking ~60 ES modules (measured: `glassbox ps` ~95 -> ~65 ms, `run --rm`
+// ~20 ms less). Packages (koffi, tar-stream) stay outside it and load from node_modules; of
+// undici, the two modules `pull` uses are built in (see the plugin below).
 // The tour (learn) keeps the ES modules: Ink is an ES module with top-level await, which
 // require() cannot load. When the bundle cannot be built, the build says why and goes on:
 // bin/glassbox then loads the modules.

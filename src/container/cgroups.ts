@@ -90,11 +90,12 @@ rwsem, whose writer first waits for an RCU grace period (6-25 ms on this machine
 and exits take its slow path. After each writer it stays so for about one more grace period, and
 a writer that comes within it does not wait. So glassbox moves itself into the v1 group it is
 already in (which changes nothing), from a thread of libuv's pool, as gbx-run is spawned: the
-wait overlaps gbx-run's exec and clone, and placeInCgroups then usually finds the lock ready.
-Measured on `glassbox run --rm demo /bin/true`: ~8 ms less. Only on the real kernel, and only
-through a v1 group: its ownDir is where glassbox is (on v2 glassbox may have moved itself into a
-leaf, and a write to ownDir would move it back). A failure here changes nothing, and is ignored;
-the promise is for tests. The write holds cgroup_mutex for its wait: it comes after the mkdirs.
+wait overlaps gbx-run's exec and clone, and placeInCgroups then waits less (measured on
+`glassbox run --rm demo /bin/true`: ~6-14 ms instead of ~15-25; docs/benchmarks.md). Only on
+the real kernel, and only through a v1 group: its ownDir is where glassbox is (on v2 glassbox may
+have moved itself into a leaf, and a write to ownDir would move it back). A failure here changes
+nothing, and is ignored; the promise is for tests. The write holds cgroup_mutex for its wait, so
+it comes after the mkdirs, which need it.
 */
 export async function warmCgroupMove(kernel: Kernel, plan: CgroupPlan): Promise<void> {
   const group = plan.groups.find((entry) => entry.version === 1);
