@@ -76,7 +76,11 @@ describe('a writer that dies mid-blob', () => {
       const holder = startChild('hold', store);
       await waitForOutput(holder.output, /ready/);
       expect(fs.readdirSync(paths.tmpDir)).toHaveLength(1);
-      const partial = fs.statSync(path.join(paths.tmpDir, fs.readdirSync(paths.tmpDir)[0]!)).size;
+      const temp = path.join(paths.tmpDir, fs.readdirSync(paths.tmpDir)[0]!);
+      // The writer keeps one 1 MiB batch in flight (store/blob-writer.ts): when "ready" is printed
+      // the second may still be on its way to the file.
+      await waitForOutput(() => String(fs.statSync(temp).size), /^[2-9]\d{6}$/, 5_000);
+      const partial = fs.statSync(temp).size;
       expect(partial).toBeGreaterThan(2_000_000);
       expect(partial).toBeLessThanOrEqual(3_000_000);
       holder.child.kill(signal);
