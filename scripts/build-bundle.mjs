@@ -78,12 +78,13 @@ try {
 // with a getter for every export of the module, per importing module (fs ~100 of them, in ~50
 // modules). One shared view per builtin does the same job: its default is the module, and its
 // prototype gives the named exports. Where esbuild writes something else, it is left as it is.
-fs.writeFileSync(bundle, fs.readFileSync(bundle, 'utf8').replace(/__toESM\((require\("node:[a-z0-9_/]+"\)),1\)/g, '__glassboxBuiltin($1)'));
-const nonAscii = fs.readFileSync(bundle).findIndex((byte) => byte > 0x7f);
+const bytes = Buffer.from(fs.readFileSync(bundle, 'utf8').replace(/__toESM\((require\("node:[a-z0-9_/]+"\)),1\)/g, '__glassboxBuiltin($1)'));
+const nonAscii = bytes.findIndex((byte) => byte > 0x7f);
 if (nonAscii !== -1) skip(`the bundle has a non-ASCII byte at offset ${nonAscii}: write it as an escape in the source`);
+fs.writeFileSync(bundle, bytes);
 // The entry loads the bundle from per-command bytecode (scripts/bundle-entry.cjs says why); its
 // cache files are named after the bundle's content, so a new bundle never meets an old cache.
-const buildId = createHash('sha256').update(fs.readFileSync(bundle)).digest('hex').slice(0, 16);
+const buildId = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 const template = fs.readFileSync(path.join(root, 'scripts', 'bundle-entry.cjs'), 'utf8');
 if (!template.includes('__GLASSBOX_BUILD_ID__')) skip('scripts/bundle-entry.cjs lost its BUILD_ID placeholder');
 fs.writeFileSync(entry, template.replace('__GLASSBOX_BUILD_ID__', buildId));
