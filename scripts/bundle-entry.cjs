@@ -21,8 +21,6 @@ const { createRequire } = require('node:module');
 
 const BUILD_ID = '__GLASSBOX_BUILD_ID__';
 const bundle = path.join(__dirname, 'glassbox.cjs');
-// What undoes a flag a command may set while it runs: --liftoff-only also turned the two tier-ups off.
-const LATE_V8_FLAGS_OFF = ['--no-liftoff-only', '--wasm-tier-up', '--wasm-dynamic-tiering'];
 const cacheDir = path.join(__dirname, 'code-cache');
 
 /** The command word (`run`, `ps`...), past the global options that take a value. */
@@ -69,10 +67,9 @@ if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
   // Only after a command that worked: a typo or a failure would cache the wrong functions.
   process.once('exit', (code) => {
     if (code !== 0) return;
-    // V8 stamps a cache with the flags of the moment it is made, and refuses it under others. A
-    // command may have turned a flag on as it ran (pull: skipWasmTierUp in src/pull/http.ts),
-    // which the next run starts without: turned back off first, or the cache would never be used.
-    for (const flag of LATE_V8_FLAGS_OFF) require('node:v8').setFlagsFromString(flag);
+    // V8 stamps a cache with the flags of the moment it is made, and refuses it under others: a
+    // command that turns a V8 flag on as it runs turns it off again in an 'exit' listener placed
+    // before this one (pull: applyTierUpSkip in src/pull/http.ts).
     writeCache(cacheFile, script.createCachedData());
   });
 }

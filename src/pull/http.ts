@@ -103,6 +103,11 @@ function applyTierUpSkip(): void {
   if (!tierUpSkipAsked) return;
   tierUpSkipAsked = false;
   v8.setFlagsFromString('--liftoff-only');
+  // Back to V8's defaults at exit (--liftoff-only also turned both tier-ups off), before the CLI
+  // bundle's entry takes its bytecode cache (scripts/bundle-entry.cjs, an earlier 'exit'
+  // listener, hence prepend): V8 stamps a cache with the flags of that moment, and the next
+  // process starts without this one.
+  process.prependOnceListener('exit', () => v8.setFlagsFromString('--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering'));
 }
 
 export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {

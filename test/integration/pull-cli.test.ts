@@ -178,8 +178,8 @@ describeWithRegistry('glassbox pull (the command)', 'none', () => {
 
   it('from the CLI bundle, reads its bytecode cache on the next pull instead of writing it again', () => {
     // pull turns a V8 flag on as it runs (skipWasmTierUp), and V8 refuses a cache made under other
-    // flags than the next run starts with: the bundle's entry turns it off before it takes the
-    // cache at exit (scripts/bundle-entry.cjs).
+    // flags than the next run starts with: pull turns it off at exit, before the bundle's entry
+    // takes the cache (src/pull/http.ts, scripts/bundle-entry.cjs).
     const repoRoot = join(import.meta.dirname, '..', '..');
     const bundleDir = join(repoRoot, 'dist', 'bundle');
     if (!existsSync(join(bundleDir, 'main.cjs'))) throw new Error('no CLI bundle: run npm run build first');
