@@ -23,10 +23,12 @@ export interface BlobWriter {
   /** Bytes written so far: a resumed download asks the server for `Range: bytes=<written>-`. */
   readonly written: number;
   /**
-  Appends bytes; resolves when the sink has taken them (backpressure). The sink may keep a
-  reference to `chunk` instead of a copy until commit: the caller must not change it afterwards.
+  Appends bytes. The sink may keep a reference to `chunk` instead of a copy until commit: the
+  caller must not change it afterwards. Returns undefined when the bytes were taken at once, or
+  a promise (backpressure: a batch is on its way to the disk) that the caller must wait for
+  before the next call. A failure is always a rejected promise.
   */
-  write(chunk: Uint8Array): Promise<void>;
+  write(chunk: Uint8Array): Promise<void> | undefined;
   /** Truncates back to zero bytes (the server ignored Range and sent the whole blob again). */
   reset(): Promise<void>;
   /**

@@ -101,6 +101,51 @@ describe('fetchBlob into the store', () => {
     expect(requests).toHaveLength(1);
     expect(interruptions).toEqual([]);
   });
+
+  it('waits for a sink that asks it to: one write at a time, in order, and the end waits for the last one', async () => {
+    const body = randomBytes(1024 * 1024 + 5);
+    const { client } = await serveBlob(body);
+    const taken: Buffer[] = [];
+    let waiting = false;
+    let overlapped = false;
+    let lastWaitEnded = 0;
+    let calls = 0;
+    const writer: BlobWriter = {
+      get written() {
+        return taken.reduce((sum, chunk) => sum + chunk.length, 0);
+      },
+      write: (chunk) => {
+        if (waiting) overlapped = true;
+        taken.push(Buffer.from(chunk));
+        // Every third chunk, and the last one, the sink makes the caller wait.
+        const last = taken.reduce((sum, c) => sum + c.length, 0) === body.length;
+        if (++calls % 3 !== 0 && !last) return undefined;
+        waiting = true;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            waiting = false;
+            lastWaitEnded = performance.now();
+            resolve();
+          }, 5),
+        );
+      },
+      reset: async () => undefined,
+      commit: async () => undefined,
+      abort: async () => undefined,
+    };
+    const seen: number[] = [];
+    const descriptor = { mediaType: LAYER, digest: digestOf(body), size: body.length };
+    await fetchBlob(client, 'x/y', descriptor, writer, { onBytes: (n) => seen.push(n) });
+    const returned = performance.now();
+    expect(overlapped).toBe(false);
+    expect(Buffer.concat(taken).equals(body)).toBe(true);
+    expect(calls).toBeGreaterThan(3);
+    // The last chunk's wait ended before fetchBlob returned, and was counted.
+    expect(lastWaitEnded).toBeGreaterThan(0);
+    expect(lastWaitEnded).toBeLessThanOrEqual(returned);
+    expect(seen.at(-1)).toBe(body.length);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
 });
 
 describe('a writer whose caller verifies', () => {
