@@ -146,8 +146,13 @@ export class HttpTransport {
     return { status: response.statusCode, headers: response.headers, body: response.body as unknown as HttpResponse['body'] };
   }
 
+  /**
+  Closes every connection now. Not undici's graceful close(), which waits for the server to
+  close each idle keep-alive socket: ~3 ms at the end of every pull, for nothing, since nothing
+  is in flight when a pull closes its transport (or it is failing, and its requests go too).
+  */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }
 
