@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import { ERRNO } from '../kernel/errno.js';
 import { SyscallError } from '../kernel/errors.js';
 import type { Kernel } from '../kernel/types.js';
 import { GlassboxError, withContext } from '../errors.js';
 import { CGROUP_FILES } from '../observe/cgroup-files.js';
+import type { CgroupLayout } from '../observe/cgroup-layout.js';
 import type { CgroupPlan } from './cgroup-plan.js';
 
 /**
@@ -84,23 +84,16 @@ function enableController(kernel: Kernel, ownDir: string, controller: string): v
 }
 
 /**
-Pays the wait of the first move into a cgroup while gbx-run starts, instead of after it.
-Every write to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem for writing: a percpu
-rwsem, whose writer first waits for an RCU grace period (6-25 ms on this machine) so that forks
-and exits take its slow path. After each writer it stays so for about one more grace period, and
-a writer that comes within it does not wait. So glassbox moves itself into the v1 group it is
-already in (which changes nothing), from a thread of libuv's pool, as gbx-run is spawned: the
-wait overlaps gbx-run's exec and clone, and placeInCgroups then waits less (measured on
-`glassbox run --rm demo /bin/true`: ~6-14 ms instead of ~15-25; docs/benchmarks.md). Only on
-the real kernel, and only through a v1 group: its ownDir is where glassbox is (on v2 glassbox may
-have moved itself into a leaf, and a write to ownDir would move it back). A failure here changes
-nothing, and is ignored; the promise is for tests. The write holds cgroup_mutex for its wait, so
-it comes after the mkdirs, which need it.
+The cgroup.procs through which gbx-run keeps the kernel's cgroup lock warm while it waits for
+Node (LaunchOptions.warmCgroup; native/gbx-run.c, keep_cgroups_warm, says why): that of the first
+v1 group glassbox is in, which is gbx-run's too. Only on the real kernel, and only v1: on v2
+glassbox may move itself into a leaf (SUPERVISOR_CGROUP) after gbx-run started, and a write to
+its old group would move gbx-run out of where glassbox is.
 */
-export async function warmCgroupMove(kernel: Kernel, plan: CgroupPlan): Promise<void> {
-  const group = plan.groups.find((entry) => entry.version === 1);
-  if (kernel.backend !== 'linux' || group === undefined) return;
-  await fs.promises.writeFile(`${group.ownDir}/cgroup.procs`, String(process.pid)).catch(() => undefined);
+export function warmCgroupTarget(kernel: Kernel, layout: CgroupLayout): string | undefined {
+  if (kernel.backend !== 'linux') return undefined;
+  const own = layout.hierarchies.find((hierarchy) => hierarchy.version === 1 && hierarchy.ownDir !== null);
+  return own === undefined ? undefined : `${own.ownDir}/cgroup.procs`;
 }
 
 /** Moves pid into every group: done while gbx-run holds the child, before it runs anything. */

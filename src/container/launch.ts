@@ -1,4 +1,4 @@
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -55,6 +55,14 @@ export interface LaunchOptions {
   program runs it no longer keeps this process alive, so the caller may exit while it runs.
   */
   detached?: boolean;
+  /**
+  The cgroup.procs of a group gbx-run is already in (cgroups.ts, warmCgroupTarget): while it
+  waits for Node it keeps the kernel's cgroup lock warm through it, so that placing the child
+  does not wait for a grace period (native/gbx-run.c, keep_cgroups_warm).
+  */
+  warmCgroup?: string;
+  /** gbx-run already started by startHelper (with its own stdio, env and warmCgroup). */
+  started?: StartedHelper;
 }
 
 export interface HelperStep {
@@ -120,12 +128,54 @@ export function launchExec(spec: ExecSpec, options: LaunchOptions = {}): Promise
   return driveHelper(spec.id, payload, options);
 }
 
+/**
+gbx-run, started ahead of its spec (startHelper): it execs and waits, warming the cgroup lock
+when asked, while Node prepares the container. A launch takes it through LaunchOptions.started;
+until then cancel() ends it. Killed with glassbox or cancelled, it sees its control socket close
+and exits: it has made nothing yet.
+*/
+export class StartedHelper {
+  readonly child: ChildProcess;
+  readonly control: Readable & Writable;
+  /** performance.now() at spawn: step events count from here. */
+  readonly started = performance.now();
+  /** gbx-run's end, whenever it comes (also before a launch took it). */
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Rejects when gbx-run could not be spawned or signalled. */
+  readonly failed: Promise<never>;
+  #taken = false;
+
+  constructor(options: Omit<LaunchOptions, 'started'>) {
+    const stdio: StdioOptions = [...(options.stdio ?? ['pipe', 'pipe', 'pipe']), 'pipe'];
+    const env = { ...(options.env ?? {}), ...(options.warmCgroup === undefined ? {} : { GBX_WARM_CGROUP: options.warmCgroup }) };
+    this.child = spawn(helperPath(options), [], { stdio, env, detached: options.detached === true });
+    const control = this.child.stdio[3] as (Readable & Writable) | null;
+    if (control === null || control === undefined) throw new GlassboxError('RUN_PROTOCOL', 'no control socket to gbx-run', { kind: 'bug' });
+    this.control = control;
+    control.on('error', () => undefined); // EPIPE when the helper died first; its exit says why
+    this.closed = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
+    this.failed = new Promise<never>((_, reject) => this.child.once('error', reject));
+    this.failed.catch(() => undefined);
+  }
+
+  /** For the launch that drives it: from then on the launch owns it. */
+  take(): this {
+    if (this.#taken) throw new GlassboxError('RUN_PROTOCOL', 'gbx-run was already taken by a launch', { kind: 'bug' });
+    this.#taken = true;
+    return this;
+  }
+
+  cancel(): void {
+    if (!this.#taken) this.child.kill('SIGKILL');
+  }
+}
+
+export function startHelper(options: Omit<LaunchOptions, 'started'> = {}): StartedHelper {
+  return new StartedHelper(options);
+}
+
 function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns?: UserNamespaceSpec): Promise<LaunchedContainer> {
-  const started = performance.now();
-  const stdio: StdioOptions = [...(options.stdio ?? ['pipe', 'pipe', 'pipe']), 'pipe'];
-  const child = spawn(helperPath(options), [], { stdio, env: options.env ?? {}, detached: options.detached === true });
-  const control = child.stdio[3] as (Readable & Writable) | null;
-  if (control === null || control === undefined) throw new GlassboxError('RUN_PROTOCOL', 'no control socket to gbx-run', { kind: 'bug' });
+  const { child, control, started, closed, failed } = (options.started ?? startHelper(options)).take();
   control.write(encodeFrame('S', payload));
 
   const steps: HelperStep[] = [];
@@ -200,10 +250,9 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
       });
     }
   });
-  control.on('error', () => undefined); // EPIPE when the helper died first; its exit says why
 
   const exited = new Promise<LaunchResult>((resolve) => {
-    child.on('close', (code, signal) => {
+    void closed.then(({ code, signal }) => {
       void queue.then(() => {
         const result: LaunchResult =
           exit === null
@@ -222,7 +271,7 @@ function driveHelper(id: string, payload: Buffer, options: LaunchOptions, userns
       });
     });
   });
-  child.on('error', (reason) => onFailed?.(reason));
+  failed.catch((reason: unknown) => onFailed?.(reason as Error));
 
   return created.then((pid) => ({
     helperPid: child.pid ?? -1,

@@ -1,7 +1,7 @@
 import type { Kernel } from '../kernel/types.js';
 import { detectCgroupLayout, type CgroupLayout } from '../observe/cgroup-layout.js';
 import { planCgroups, type CgroupPlan } from './cgroup-plan.js';
-import { applyCgroups, killCgroupProcesses, placeInCgroups, readCgroupOutcome, removeCgroups, type CgroupOutcome } from './cgroups.js';
+import { applyCgroups, killCgroupProcesses, placeInCgroups, readCgroupOutcome, removeCgroups, warmCgroupTarget, type CgroupOutcome } from './cgroups.js';
 import { realLauncher, type ContainerLauncher } from './launcher.js';
 import { type LaunchedContainer, type LaunchOptions, type LaunchResult } from './launch.js';
 import type { ContainerSpec } from './spec.js';
@@ -41,7 +41,12 @@ export async function startContainer(kernel: Kernel, spec: ContainerSpec, option
   applyCgroups(kernel, plan);
   let launched: LaunchedContainer;
   try {
-    launched = await (options.launcher ?? realLauncher).launch(spec, { ...options, beforeRelease: (pid) => placeInCgroups(kernel, plan, pid) });
+    const warmCgroup = warmCgroupTarget(kernel, layout);
+    launched = await (options.launcher ?? realLauncher).launch(spec, {
+      ...options,
+      ...(warmCgroup === undefined ? {} : { warmCgroup }),
+      beforeRelease: (pid) => placeInCgroups(kernel, plan, pid),
+    });
   } catch (error) {
     killCgroupProcesses(kernel, plan);
     await removeCgroups(kernel, plan);

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { withContext } from '../errors.js';
 import type { Kernel } from '../kernel/types.js';
-import { detectCgroupLayout } from '../observe/cgroup-layout.js';
+import { detectCgroupLayout, type CgroupLayout } from '../observe/cgroup-layout.js';
 import { applyOverlay } from '../rootfs/overlay-apply.js';
 import { readStartTime, type ProcessIdentity } from '../store/process-alive.js';
 import { planCgroups } from './cgroup-plan.js';
-import { applyCgroups, placeInCgroups, readCgroupOutcome, warmCgroupMove, type CgroupOutcome } from './cgroups.js';
+import { applyCgroups, placeInCgroups, readCgroupOutcome, warmCgroupTarget, type CgroupOutcome } from './cgroups.js';
 import { resolveUserName } from './image-spec.js';
-import type { LaunchedContainer, LaunchOptions, LaunchResult } from './launch.js';
+import { startHelper, type LaunchedContainer, type LaunchOptions, type LaunchResult, type StartedHelper } from './launch.js';
 import { realLauncher, type ContainerLauncher } from './launcher.js';
 import { releaseResources } from './release.js';
 import { containerPaths, containersRoot, updateState, type ContainerState } from './state.js';
@@ -30,6 +30,28 @@ export interface StartCreatedOptions {
   stdio?: LaunchOptions['stdio'];
   launcher?: ContainerLauncher;
   root?: string;
+  /** From prepareStart: the layout read and gbx-run started ahead (its stdio wins). */
+  prepared?: PreparedStart;
+}
+
+/** What the foreground `run` starts before it looks up the image and makes the container. */
+export interface PreparedStart {
+  layout: CgroupLayout;
+  helper: StartedHelper;
+}
+
+/**
+Starts gbx-run as soon as `run` knows it will need it (the real kernel, the default launcher),
+with the stdio it will have: its exec and its wait overlap the image lookup, the container's
+state and the overlay mount, and the cgroup lock it keeps warm meanwhile (warmCgroupTarget) lets
+the placement skip the kernel's grace period (measured: docs/benchmarks.md). The caller cancels
+the helper if no launch took it (helper.cancel() is then a no-op).
+*/
+export function prepareStart(kernel: Kernel, stdio: LaunchOptions['stdio']): PreparedStart | undefined {
+  if (kernel.backend !== 'linux') return undefined;
+  const layout = detectCgroupLayout(kernel);
+  const warmCgroup = warmCgroupTarget(kernel, layout);
+  return { layout, helper: startHelper({ ...(stdio === undefined ? {} : { stdio }), ...(warmCgroup === undefined ? {} : { warmCgroup }) }) };
 }
 
 export interface ContainerExit {
@@ -84,16 +106,19 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     const userName = state.config.flags.userName;
     if (typeof userName === 'string') Object.assign(state.spec.process, resolveUserName(plan.merged, userName));
 
-    const cgroups = planCgroups(detectCgroupLayout(kernel), state.id, state.spec.limits);
+    const layout = options.prepared?.layout ?? detectCgroupLayout(kernel);
+    const cgroups = planCgroups(layout, state.id, state.spec.limits);
     updateState(state, { cgroups }, root);
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
-    void warmCgroupMove(kernel, cgroups);
+    const warmCgroup = warmCgroupTarget(kernel, layout);
 
     // Only then does gbx-run run in step mode: to hold the child just before its execve.
     const holdBeforeExecve = process.env[PAUSE_ENV] === 'before-execve';
     launched = await (options.launcher ?? realLauncher).launch(state.spec, {
       stdio: options.stdio ?? ['ignore', 'inherit', 'inherit'],
+      ...(options.prepared === undefined ? {} : { started: options.prepared.helper }),
+      ...(warmCgroup === undefined ? {} : { warmCgroup }),
       beforeRelease: (pid) => {
         // Recorded (with `starting`, in one write) before the child may run anything: a crash
         // from here on finds gbx-run and the container's first process.

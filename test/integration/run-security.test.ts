@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execSpecFor } from '../../src/container/exec-spec.js';
-import { launchContainer, launchExec } from '../../src/container/launch.js';
+import { warmCgroupTarget } from '../../src/container/cgroups.js';
+import { launchContainer, launchExec, startHelper } from '../../src/container/launch.js';
+import { detectCgroupLayout } from '../../src/observe/cgroup-layout.js';
 import { nativeBinary } from '../../src/native/paths.js';
 import { parseProbeReport } from '../../src/native/probe.js';
 import { describeGateOutcome, realKernelGate } from '../helpers/real-kernel.js';
@@ -90,6 +92,34 @@ if (gate.mode !== 'run') {
       const refused = await cwd.exited;
       expect(refused.status).toBe(125);
       expect(refused.error?.message).toMatch(/working directory \/proc\/self\/fd\/7 is outside it/);
+    });
+
+    it('a helper started ahead keeps the cgroup lock warm from its own group: it stays there, and the host\'s cgroup.procs never reaches the container', async () => {
+      const warmCgroup = warmCgroupTarget(h.kernel(), detectCgroupLayout(h.kernel()));
+      if (warmCgroup === undefined) return console.warn('skipped: no cgroup v1 hierarchy on this machine (gbx-run has nothing to keep warm)');
+      const helper = startHelper({ warmCgroup, stdio: ['ignore', 'pipe', 'pipe'] });
+      h.track(helper.child.pid!);
+      // Long enough for many rounds of its moves into where it already is.
+      await sleep(60);
+      expect(fs.readFileSync(`/proc/${helper.child.pid}/cgroup`, 'utf8')).toBe(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+      const probe = await launchContainer(h.spec(['/gbx-probe']), { started: helper });
+      h.track(probe.pid);
+      const [stdout, , result] = await Promise.all([collect(probe.stdout), collect(probe.stderr), probe.exited]);
+      expect(result.status).toBe(0);
+      const report = parseProbeReport(stdout);
+      expect(report.fds!.map((fd) => fd.fd)).toEqual([0, 1, 2]);
+      expect(() => launchContainer(h.spec(['/bin/true']), { started: helper })).toThrow(/already taken/);
+    });
+
+    it('a helper started ahead and not needed ends when cancelled, or when glassbox goes', async () => {
+      const cancelled = startHelper({ stdio: ['ignore', 'ignore', 'ignore'] });
+      const orphaned = startHelper({ stdio: ['ignore', 'ignore', 'ignore'], warmCgroup: '/nonexistent/cgroup.procs' });
+      h.track(cancelled.child.pid!, orphaned.child.pid!);
+      cancelled.cancel();
+      expect(await cancelled.closed).toEqual({ code: null, signal: 'SIGKILL' });
+      // What gbx-run sees when glassbox dies: its control socket closes. It exits on its own.
+      orphaned.control.destroy();
+      expect((await orphaned.closed).code).toBe(125);
     });
 
     it('runs an entrypoint "#!/proc/self/exe" on the sealed copy: the helper and node binaries stay as they were (CVE-2019-5736)', async () => {

@@ -1,12 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planCgroups, sharesToWeight, type CgroupGroupPlan, type CgroupPlan } from '../../src/container/cgroup-plan.js';
-import { applyCgroups, placeInCgroups, readCgroupOutcome, removeCgroups, warmCgroupMove } from '../../src/container/cgroups.js';
+import { planCgroups, sharesToWeight } from '../../src/container/cgroup-plan.js';
+import { applyCgroups, placeInCgroups, readCgroupOutcome, removeCgroups, warmCgroupTarget } from '../../src/container/cgroups.js';
 import { createSimKernel } from '../../src/kernel/sim/index.js';
 import type { Kernel } from '../../src/kernel/types.js';
-import { realKernelGate } from '../helpers/real-kernel.js';
 import type { CgroupHierarchy, CgroupLayout } from '../../src/observe/cgroup-layout.js';
 import { detectCgroupLayout } from '../../src/observe/cgroup-layout.js';
 
@@ -113,42 +109,18 @@ describe('cgroup driver on the simulated kernel', () => {
   });
 });
 
-describe('warmCgroupMove: glassbox moves itself where it already is, while gbx-run starts', () => {
-  const group = (version: 1 | 2, ownDir: string): CgroupGroupPlan => ({
-    version, controllers: ['pids'], ownDir, dir: `${ownDir}/glassbox-abc`, enable: [], writes: [],
+describe('warmCgroupTarget: where gbx-run keeps the cgroup lock warm', () => {
+  const hierarchy = (version: 1 | 2, ownDir: string | null): CgroupHierarchy => ({
+    version, hierarchyId: 1, mountPoint: '/sys/fs/cgroup/x', mountRoot: '/', controllers: [], name: null, ownPath: ownDir === null ? null : '/',
+    ownDir, ownControllers: null, ownSubtreeControl: null, writable: true, writableReason: null,
   });
   const linux = { backend: 'linux' } as Kernel;
 
-  it('writes its own pid to the cgroup.procs of the first v1 group it is in, and only on the real kernel', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-warm-'));
-    try {
-      for (const sub of ['v2', 'v1-memory', 'v1-pids', 'sim']) fs.mkdirSync(path.join(dir, sub));
-      const plan: CgroupPlan = { name: 'glassbox-abc', groups: [group(2, `${dir}/v2`), group(1, `${dir}/v1-memory`), group(1, `${dir}/v1-pids`)] };
-      await warmCgroupMove(linux, plan);
-      expect(fs.readFileSync(`${dir}/v1-memory/cgroup.procs`, 'utf8')).toBe(String(process.pid));
-      // v2: glassbox may sit in a leaf below ownDir, and a write there would move it out of it.
-      expect(fs.existsSync(`${dir}/v2/cgroup.procs`)).toBe(false);
-      expect(fs.existsSync(`${dir}/v1-pids/cgroup.procs`)).toBe(false);
-      await warmCgroupMove(createSimKernel({ cgroupLayout: 'v1' }), { name: 'x', groups: [group(1, `${dir}/sim`)] });
-      expect(fs.existsSync(`${dir}/sim/cgroup.procs`)).toBe(false);
-      // A group it cannot write to changes nothing and throws nothing.
-      await expect(warmCgroupMove(linux, { name: 'x', groups: [group(1, `${dir}/missing`)] })).resolves.toBeUndefined();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('on the real kernel: glassbox stays in the cgroups it was in', async () => {
-    const gate = await realKernelGate();
-    if (gate.mode === 'fail') throw new Error(gate.reason);
-    if (gate.mode === 'skip') return console.warn(`skipped: ${gate.reason}`);
-    const kernel = gate.createKernel();
-    const plan = planCgroups(detectCgroupLayout(kernel), 'warm-test', {});
-    if (!plan.groups.some((entry) => entry.version === 1)) return console.warn('skipped: no cgroup v1 hierarchy on this machine (nothing to warm)');
-    const before = fs.readFileSync('/proc/self/cgroup', 'utf8');
-    await warmCgroupMove(kernel, plan);
-    expect(fs.readFileSync('/proc/self/cgroup', 'utf8')).toBe(before);
-    // Nothing was made: the plan's groups are not created by the warm-up.
-    for (const entry of plan.groups) expect(fs.existsSync(entry.dir)).toBe(false);
+  it('is the cgroup.procs of the first v1 group glassbox is in, and only on the real kernel', () => {
+    const layout: CgroupLayout = { kind: 'hybrid', hierarchies: [hierarchy(2, '/sys/fs/cgroup/unified'), hierarchy(1, null), hierarchy(1, '/sys/fs/cgroup/memory/a'), hierarchy(1, '/sys/fs/cgroup/pids')] };
+    expect(warmCgroupTarget(linux, layout)).toBe('/sys/fs/cgroup/memory/a/cgroup.procs');
+    // v2 only: glassbox may move itself into a leaf after gbx-run started, so no target.
+    expect(warmCgroupTarget(linux, v2Layout(['pids']))).toBeUndefined();
+    expect(warmCgroupTarget(createSimKernel({ cgroupLayout: 'v1' }), layout)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { createContainer } from '../../container/create.js';
 import { collectGarbage } from '../../container/gc.js';
-import { startCreated, type ContainerExit } from '../../container/start.js';
+import { prepareStart, startCreated, type ContainerExit } from '../../container/start.js';
 import { GlassboxError } from '../../errors.js';
 import { ownIdentity } from '../../store/process-alive.js';
 import { printJson, type Io } from '../output.js';
@@ -39,6 +39,9 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
   let forward: ((signal: NodeJS.Signals) => void) | undefined;
   let making = false;
   const pending: NodeJS.Signals[] = [];
+  // The foreground run starts gbx-run now, while it finds the image and makes the container.
+  const stdio = [values.interactive === true ? 'inherit' : 'ignore', 'inherit', 'inherit'] as const;
+  const early = detach ? undefined : prepareStart(kernel, [...stdio]);
   const handlers = FORWARDED.map((signal) => {
     const handler = (): void => {
       if (forward !== undefined) forward(signal);
@@ -79,13 +82,14 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
       else io.stdout.write(`${state.id}\n`);
       return 0;
     }
-    const running = await startCreated(kernel, state, { stdio: [values.interactive === true ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    const running = await startCreated(kernel, state, { stdio: [...stdio], ...(early === undefined ? {} : { prepared: early }) });
     forward = (signal) => running.launched.kill(signal);
     for (const signal of pending.splice(0)) forward(signal);
     const exit = await running.wait();
     reportExit(io, exit, json, state.id, state.name);
     return exit.status;
   } finally {
+    early?.helper.cancel();
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
   }
 }
