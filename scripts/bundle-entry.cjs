@@ -57,7 +57,8 @@ const command = commandOf(process.argv.slice(2));
 const cacheFile = command && path.join(cacheDir, `${BUILD_ID}-${process.version}-${process.arch}-${command}.v8`);
 const cachedData = cacheFile && readCache(cacheFile);
 // latin1: the build checked that the bundle is ASCII, and this is the cheapest way to read it.
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(bundle, 'latin1')}\n})`, {
+// The file is one function expression, CommonJS's wrapper (scripts/build-bundle.mjs).
+const script = new vm.Script(fs.readFileSync(bundle, 'latin1'), {
   filename: bundle,
   cachedData,
   // The bundle keeps a few import() of outside ES modules (Ink): Node's own loader serves them.
