@@ -1,9 +1,10 @@
 import { assertJoinable } from '../../container/control.js';
-import { placeInCgroups } from '../../container/cgroups.js';
+import { placeInCgroups, warmCgroupTarget } from '../../container/cgroups.js';
 import { execSpecFor, type ExecSpec } from '../../container/exec-spec.js';
 import { launchExec, type LaunchResult } from '../../container/launch.js';
 import type { ContainerState } from '../../container/state.js';
 import type { Kernel } from '../../kernel/types.js';
+import { detectCgroupLayout } from '../../observe/cgroup-layout.js';
 import { GlassboxError } from '../../errors.js';
 import { printJson, type Io } from '../output.js';
 import type { GlobalOptions } from '../run.js';
@@ -63,6 +64,7 @@ export async function runExec(options: GlobalOptions, args: string[], io: Io): P
   try {
     const launched = await launchExec(spec, {
       stdio: [values.interactive === true ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+      ...warmCgroupOf(kernel, state),
       // In the container's cgroups before it runs: its memory and pids count against the limits.
       beforeRelease: (pid) => {
         if (state.cgroups !== undefined) placeInCgroups(kernel, state.cgroups, pid);
@@ -82,6 +84,7 @@ async function startDetached(kernel: Kernel, state: ContainerState, spec: ExecSp
   const launched = await launchExec(spec, {
     stdio: ['ignore', 'ignore', 'ignore'],
     detached: true,
+    ...warmCgroupOf(kernel, state),
     beforeRelease: (pid) => {
       if (state.cgroups !== undefined) placeInCgroups(kernel, state.cgroups, pid);
     },
@@ -94,6 +97,15 @@ async function startDetached(kernel: Kernel, state: ContainerState, spec: ExecSp
   const result = await launched.exited;
   reportResult(io, json, state.id, result);
   return result.status;
+}
+
+/**
+gbx-run keeps the kernel's cgroup lock warm until the placement (LaunchOptions.warmCgroup),
+through the group this process is in (not the one recorded at create: that may be another).
+*/
+function warmCgroupOf(kernel: Kernel, state: ContainerState): { warmCgroup?: string } {
+  const target = state.cgroups === undefined ? undefined : warmCgroupTarget(kernel, detectCgroupLayout(kernel));
+  return target === undefined ? {} : { warmCgroup: target };
 }
 
 function reportResult(io: Io, json: boolean, id: string, result: LaunchResult): void {
