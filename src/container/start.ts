@@ -111,7 +111,8 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     updateState(state, { cgroups }, root);
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
-    const warmCgroup = warmCgroupTarget(kernel, layout);
+    // gbx-run started by prepareStart keeps the lock warm already; one started here is told where.
+    const warmCgroup = options.prepared === undefined ? warmCgroupTarget(kernel, layout) : undefined;
 
     // Only then does gbx-run run in step mode: to hold the child just before its execve.
     const holdBeforeExecve = process.env[PAUSE_ENV] === 'before-execve';
