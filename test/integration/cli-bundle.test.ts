@@ -70,6 +70,19 @@ describe('bin/glassbox picks the bundle or the modules', () => {
     const result = spawnSync(link, ['images'], { encoding: 'utf8', env: { ...process.env, GLASSBOX_BUNDLE: '' } });
     expect(result.stdout.trim()).toBe(`${dir}/dist/bundle/main.cjs images`);
   });
+
+  it('finds its package through a symlinked bin directory, and from a relative path', () => {
+    const dir = fakePackage({ bundle: true });
+    // <elsewhere>/bin -> <dir>/bin: the root is <dir>, not <elsewhere> (Node would normalise
+    // <elsewhere>/bin/.. to <elsewhere> without looking at the link).
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-launcher-link-'));
+    scratch.push(elsewhere);
+    fs.symlinkSync(path.join(dir, 'bin'), path.join(elsewhere, 'bin'));
+    const viaDir = spawnSync(path.join(elsewhere, 'bin', 'glassbox'), ['ps'], { encoding: 'utf8', env: { ...process.env, GLASSBOX_BUNDLE: '' } });
+    expect(viaDir.stdout.trim()).toBe(`${fs.realpathSync(dir)}/dist/bundle/main.cjs ps`);
+    const relative = spawnSync('bin/glassbox', ['ps'], { cwd: dir, encoding: 'utf8', env: { ...process.env, GLASSBOX_BUNDLE: '' } });
+    expect(relative.stdout.trim()).toBe('./dist/bundle/main.cjs ps');
+  });
 });
 
 describe('cliEntry: how glassbox starts itself (run -d) picks the same script as bin/glassbox', () => {
