@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Kernel } from '../kernel/types.js';
+import type { CgroupLayout } from '../observe/cgroup-layout.js';
 import type { ImageConfig } from '../oci/config.js';
 import { prepareRootfs } from '../rootfs/prepare-rootfs.js';
 import { acquireLock } from '../store/lock.js';
 import type { ProcessIdentity } from '../store/process-alive.js';
+import { planCgroups } from './cgroup-plan.js';
 import type { DockerRunFlags } from './docker-flags.js';
 import { writeEtcFiles } from './etc-files.js';
 import { commandFor, specFromImage } from './image-spec.js';
@@ -32,6 +34,12 @@ export interface CreateRequest {
   detach?: boolean;
   /** The glassbox process that will take the resources (and so must release them). */
   owner: ProcessIdentity;
+  /**
+  The cgroup layout, when the caller starts the container right away (run's prepareStart):
+  its groups are then planned here and recorded in this first write, not made, which saves
+  startCreated a write of its own. gc already meets recorded groups that do not exist.
+  */
+  cgroupLayout?: CgroupLayout;
 }
 
 export async function createContainer(kernel: Kernel, request: CreateRequest, root: string = containersRoot()): Promise<ContainerState> {
@@ -69,6 +77,7 @@ export async function createContainer(kernel: Kernel, request: CreateRequest, ro
       layers: request.layers,
       spec,
       rootfs: { plan, mounted: false },
+      ...(request.cgroupLayout === undefined ? {} : { cgroups: planCgroups(request.cgroupLayout, id, spec.limits) }),
       processes: { owner: request.owner },
       ...(currentBootId() === null ? {} : { bootId: currentBootId()! }),
     };

@@ -108,7 +108,8 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
 
     const layout = options.prepared?.layout ?? detectCgroupLayout(kernel);
     const cgroups = planCgroups(layout, state.id, state.spec.limits);
-    updateState(state, { cgroups }, root);
+    // Recorded before they are made; run's create may have written this very plan already.
+    if (JSON.stringify(state.cgroups) !== JSON.stringify(cgroups)) updateState(state, { cgroups }, root);
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
     // gbx-run started by prepareStart keeps the lock warm already; one started here is told where.

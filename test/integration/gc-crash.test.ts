@@ -57,6 +57,14 @@ function recordedPids(): number[] {
   return [state.processes.helper?.pid, state.processes.init?.pid].filter((pid): pid is number => pid !== undefined);
 }
 
+/** The cgroups the state names: run records them with the container, before it makes them. */
+function recordedCgroups(): string[] {
+  const [id] = ids();
+  if (id === undefined) return [];
+  const state = JSON.parse(fs.readFileSync(path.join(home, 'containers', id, 'state.json'), 'utf8')) as { cgroups?: { groups: { dir: string }[] } };
+  return (state.cgroups?.groups ?? []).map((group) => group.dir);
+}
+
 /** Running or sleeping; a zombie waits only for whoever reaps orphans here. */
 function isAlive(pid: number): boolean {
   try {
@@ -68,7 +76,8 @@ function isAlive(pid: number): boolean {
 }
 
 const STEPS = [
-  { step: 'after-mount', taken: (pid: number) => mountsBelowHome().length >= 1 && containerCgroups().length === 0 && containerProcesses(pid).length === 0 },
+  // The groups are recorded (planned with the container), not made: gc meets names that do not exist.
+  { step: 'after-mount', taken: (pid: number) => mountsBelowHome().length >= 1 && recordedCgroups().length > 0 && containerCgroups().length === 0 && containerProcesses(pid).length === 0 },
   { step: 'after-cgroup', taken: (pid: number) => mountsBelowHome().length >= 1 && containerCgroups().length > 0 && containerProcesses(pid).length === 0 },
   // Cloned, placed and built, not yet executed: the state says starting and names both pids.
   { step: 'before-execve', taken: (pid: number) => mountsBelowHome().length >= 1 && cgroupMembers().length >= 1 && containerProcesses(pid).length === 0 && recordedPids().length === 2 },

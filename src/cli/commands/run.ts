@@ -74,6 +74,7 @@ export async function runRun(options: GlobalOptions, args: string[], io: Io): Pr
       autoRemove: values.rm === true,
       detach,
       owner: ownIdentity(),
+      ...(early === undefined ? {} : { cgroupLayout: early.layout }),
     });
     if (detach) {
       const { startMonitor } = await import('../../container/monitor.js');
