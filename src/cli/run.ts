@@ -5,10 +5,14 @@ import { detectLang, type Lang } from '../i18n/lang.js';
 import { printError, printLines, type Io } from './output.js';
 import { VERSION } from '../version.js';
 
-// V8's code cache on disk (Node >= 22.1, in the temp dir): the command modules, loaded below on
-// demand, start from bytecode instead of being compiled again on every run. Measured on
-// `glassbox run --rm demo /bin/true`: the largest single saving of its start-up.
-module.enableCompileCache?.();
+// V8's code cache on disk (Node >= 22.1, in the temp dir) for what Node's own loader compiles:
+// the ES modules (the tour, and every command when there is no bundle) start from bytecode
+// instead of being compiled again on every run, the largest single saving of their start-up.
+// Not from the bundle (scripts/build-bundle.mjs defines __glassboxBundleRequire there): it
+// has a bytecode cache of its own, and Node's loader only meets tar-stream (save, load), so
+// turning the cache on would cost more than it saves: ~3 ms of every command, measured in `run`.
+declare const __glassboxBundleRequire: NodeJS.Require | undefined;
+if (typeof __glassboxBundleRequire !== 'function') module.enableCompileCache?.();
 
 export interface GlobalOptions {
   json: boolean;

@@ -178,6 +178,23 @@ describe("the bundle's entry keeps V8 bytecode per command (scripts/bundle-entry
     expect(cacheFiles(cacheDir)).toContain(`0123456789abcdef-${process.version}-${process.arch}-version.v8`);
   });
 
+  it("leaves Node's own compile cache off, which the ES modules turn on", () => {
+    if (!built) throw new Error('dist/ is missing: run npm run build first');
+    // A preload that tells, at exit, where Node's compile cache is (undefined when it is off).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glassbox-compile-cache-'));
+    scratch.push(dir);
+    const probe = path.join(dir, 'probe.cjs');
+    fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write(`compile cache: ${require('node:module').getCompileCacheDir?.() ?? 'off'}\\n`));\n");
+    const env = { ...process.env };
+    delete env.NODE_COMPILE_CACHE;
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const cacheOf = (script: string): string | undefined =>
+      /compile cache: (.*)/.exec(spawnSync(node, ['-r', probe, path.join(root, 'dist', ...script.split('/')), 'version'], { encoding: 'utf8', env }).stderr)?.[1];
+    expect(cacheOf('bundle/main.cjs')).toBe('off');
+    expect(cacheOf('cli/main.js')).not.toBe('off');
+    expect(cacheOf('cli/main.js')).toBeDefined();
+  });
+
   it('runs without a cache where none can be written', () => {
     const { cacheDir, run } = bundleCopy();
     // A file where the directory would go: mkdir fails, the command does not.
