@@ -26,6 +26,8 @@ function findPackageRoot(start: string): string {
 }
 
 function isGlassboxPackage(file: string): boolean {
+  // Most directories on the way up have none: no ENOENT error to build and throw for them.
+  if (!fs.existsSync(file)) return false;
   try {
     return (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown }).name === 'glassbox';
   } catch {

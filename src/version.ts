@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from './package-root.js';
 
-/** The package root: dist/ and src/ both sit one level below it. */
-export const PACKAGE_ROOT = packageRoot();
+let version: string | undefined;
 
-export const VERSION: string = (
-  JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-).version;
+/** glassbox's version, from its package.json: read on first use, which most commands never make. */
+export function glassboxVersion(): string {
+  return (version ??= (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+}

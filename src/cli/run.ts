@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { GlassboxError } from '../errors.js';
 import { detectLang, type Lang } from '../i18n/lang.js';
 import { printError, printLines, type Io } from './output.js';
-import { VERSION } from '../version.js';
+import { glassboxVersion } from '../version.js';
 
 // V8's code cache on disk (Node >= 22.1, in the temp dir) for what Node's own loader compiles:
 // the ES modules (the tour, and every command when there is no bundle) start from bytecode
@@ -170,7 +170,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return command === undefined ? 2 : 0;
       case 'version':
         expectNoArgs(rest);
-        printLines(io, [VERSION]);
+        printLines(io, [glassboxVersion()]);
         return 0;
       default: {
         const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;

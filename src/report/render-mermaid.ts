@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../version.js';
+import { packageRoot } from '../package-root.js';
 
 /**
 Mermaid sources to SVG files through mermaid-cli (`mmdc`) on Debian's Chromium: no browser
@@ -46,7 +46,7 @@ export function findBrowser(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** mermaid-cli's entry script, or null when it is not installed (it is a devDependency). */
-export function findMermaidCli(root: string = PACKAGE_ROOT): string | null {
+export function findMermaidCli(root: string = packageRoot()): string | null {
   const dir = path.join(root, 'node_modules', '@mermaid-js', 'mermaid-cli');
   try {
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { bin?: { mmdc?: string } };

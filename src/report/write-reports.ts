@@ -6,7 +6,7 @@ import { loadLessons } from '../lessons/load.js';
 import type { Lesson } from '../lessons/schema.js';
 import { loadProgress, progressDir, progressPath } from '../tour/progress.js';
 import type { LessonProgress } from '../tour/types.js';
-import { VERSION } from '../version.js';
+import { glassboxVersion } from '../version.js';
 import { planReport, writeReportMarkdown, type ReportPlan } from './build-report.js';
 import { checkProgressForReport } from './check-progress.js';
 import { renderMermaid, type RenderOutcome, type RenderSpec } from './render-mermaid.js';
@@ -113,7 +113,7 @@ export async function writeReports(spec: ReportSpec): Promise<ReportsResult | nu
         continue;
       }
       const lesson = lessons.find((item) => item.id === id);
-      const plan = planReport({ progress, lesson, lang: spec.lang, version: VERSION, ...(spec.learner === undefined ? {} : { learner: spec.learner }), ...(spec.now ? { now: spec.now } : {}) });
+      const plan = planReport({ progress, lesson, lang: spec.lang, version: glassboxVersion(), ...(spec.learner === undefined ? {} : { learner: spec.learner }), ...(spec.now ? { now: spec.now } : {}) });
       plans.push({ plan, finished: progress.finished });
     } catch (error) {
       // A lesson named on the command line that cannot be reported is bad input: stop before

@@ -1,6 +1,6 @@
 import { GlassboxError, withContext } from '../errors.js';
 import { digestHex, shortDigest, validateDigest } from '../oci/digest.js';
-import { VERSION } from '../version.js';
+import { glassboxVersion } from '../version.js';
 import { LayerExtractor, type ExtractCounts } from './extract-layer.js';
 import type { LayerFs } from './layer-fs.js';
 import { readLayerStream, type LayerExpectation, type LayerStreamResult } from './layer-stream.js';
@@ -164,7 +164,7 @@ export async function applyLayer(source: LayerSource, layersDir: string, options
       counts: result.counts,
       impliedDirs: result.impliedDirs,
       unpackedAt: new Date().toISOString(),
-      unpackedBy: `glassbox ${VERSION} (${fs.writer} writer, ${fs.kernel.label.toLowerCase()} kernel)`,
+      unpackedBy: `glassbox ${glassboxVersion()} (${fs.writer} writer, ${fs.kernel.label.toLowerCase()} kernel)`,
     };
     fs.writeText(`${temp}/layer.json`, `${JSON.stringify(info, null, 2)}\n`);
     if (!renameUnlessPresent(fs, temp, paths.root)) {
