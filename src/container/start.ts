@@ -107,9 +107,12 @@ export async function startCreated(kernel: Kernel, state: ContainerState, option
     if (typeof userName === 'string') Object.assign(state.spec.process, resolveUserName(plan.merged, userName));
 
     const layout = options.prepared?.layout ?? detectCgroupLayout(kernel);
-    const cgroups = planCgroups(layout, state.id, state.spec.limits);
-    // Recorded before they are made; run's create may have written this very plan already.
-    if (JSON.stringify(state.cgroups) !== JSON.stringify(cgroups)) updateState(state, { cgroups }, root);
+    // Recorded before they are made: by run's create already (CreateRequest.cgroupLayout), or here.
+    let cgroups = state.cgroups;
+    if (cgroups === undefined) {
+      cgroups = planCgroups(layout, state.id, state.spec.limits);
+      updateState(state, { cgroups }, root);
+    }
     applyCgroups(kernel, cgroups);
     await pause('after-cgroup');
     // gbx-run started by prepareStart keeps the lock warm already; one started here is told where.
